@@ -1,0 +1,248 @@
+/*
+ * Streaming JSON writer; see jw.h for why it is hand-written.
+ * Invariant: first[depth] is true until the first member of the innermost
+ * open container has been written.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "mamori/mamori.h"
+#include "util/jw.h"
+
+static void put(struct jw *w, const void *p, size_t n)
+{
+	if (w->err)
+		return;
+	int rc = buf_append(w->out, p, n);
+	if (rc)
+		w->err = rc;
+}
+
+static void putc1(struct jw *w, char c)
+{
+	put(w, &c, 1);
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+/* JSON-escapes bytes that are known to be valid UTF-8 (or plain ASCII). */
+static void put_escaped(struct jw *w, const uint8_t *s, size_t n)
+{
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(w, s + run, i - run);
+		run = i + 1;
+		char esc[7];
+		switch (c) {
+		case '"': put(w, "\\\"", 2); break;
+		case '\\': put(w, "\\\\", 2); break;
+		case '\n': put(w, "\\n", 2); break;
+		case '\r': put(w, "\\r", 2); break;
+		case '\t': put(w, "\\t", 2); break;
+		case '\b': put(w, "\\b", 2); break;
+		case '\f': put(w, "\\f", 2); break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hexd[c >> 4];
+			esc[5] = hexd[c & 15];
+			put(w, esc, 6);
+		}
+	}
+	put(w, s + run, n - run);
+}
+
+static bool valid_utf8(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint8_t c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t need;
+		uint32_t cp;
+		if ((c & 0xe0) == 0xc0) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i - 1 < need)
+			return false;
+		for (size_t k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
+		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += need + 1;
+	}
+	return true;
+}
+
+static void put_string(struct jw *w, const uint8_t *s, size_t n)
+{
+	putc1(w, '"');
+	if (valid_utf8(s, n)) {
+		put_escaped(w, s, n);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			uint8_t c = s[i];
+			if (c >= 0x20 && c < 0x7f) {
+				put_escaped(w, &c, 1);
+			} else {
+				char esc[5] = {'\\', '\\', 'x', 0, 0};
+				put(w, esc, 3);
+				char hx[2] = {"0123456789ABCDEF"[c >> 4],
+					      "0123456789ABCDEF"[c & 15]};
+				put(w, hx, 2);
+			}
+		}
+	}
+	putc1(w, '"');
+}
+
+static void member(struct jw *w, const char *key)
+{
+	if (w->depth > 0) {
+		if (!w->first[w->depth])
+			putc1(w, ',');
+		w->first[w->depth] = false;
+	}
+	if (key) {
+		put_string(w, (const uint8_t *)key, strlen(key));
+		putc1(w, ':');
+	}
+}
+
+void jw_init(struct jw *w, struct buf *out)
+{
+	w->out = out;
+	w->depth = 0;
+	w->first[0] = true;
+	w->err = 0;
+}
+
+static void open_c(struct jw *w, const char *key, char c)
+{
+	member(w, key);
+	putc1(w, c);
+	if (w->depth + 1 >= JW_MAX_DEPTH) {
+		w->err = MAMORI_ELIMIT;
+		return;
+	}
+	w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void close_c(struct jw *w, char c)
+{
+	putc1(w, c);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void jw_open_obj(struct jw *w, const char *key) { open_c(w, key, '{'); }
+void jw_close_obj(struct jw *w) { close_c(w, '}'); }
+void jw_open_arr(struct jw *w, const char *key) { open_c(w, key, '['); }
+void jw_close_arr(struct jw *w) { close_c(w, ']'); }
+
+void jw_str(struct jw *w, const char *key, const char *s)
+{
+	if (!s) {
+		jw_null(w, key);
+		return;
+	}
+	member(w, key);
+	put_string(w, (const uint8_t *)s, strlen(s));
+}
+
+void jw_bytes(struct jw *w, const char *key, const uint8_t *p, size_t n)
+{
+	member(w, key);
+	put_string(w, p, n);
+}
+
+void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	member(w, key);
+	put(w, tmp, (size_t)n);
+}
+
+void jw_i64(struct jw *w, const char *key, int64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+	member(w, key);
+	put(w, tmp, (size_t)n);
+}
+
+void jw_double(struct jw *w, const char *key, double v)
+{
+	char tmp[40];
+	int n;
+	if (!isfinite(v))
+		n = snprintf(tmp, sizeof(tmp), "null");
+	else
+		n = snprintf(tmp, sizeof(tmp), "%.6g", v);
+	member(w, key);
+	put(w, tmp, (size_t)n);
+}
+
+void jw_bool(struct jw *w, const char *key, bool v)
+{
+	member(w, key);
+	put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jw_null(struct jw *w, const char *key)
+{
+	member(w, key);
+	put(w, "null", 4);
+}
+
+void jw_raw(struct jw *w, const char *key, const char *json, size_t n)
+{
+	member(w, key);
+	put(w, json, n);
+}
+
+int jw_error(const struct jw *w)
+{
+	return w->err;
+}
+
+void jw_format_ts(char *dst, size_t n, uint64_t usec)
+{
+	time_t secs = (time_t)(usec / 1000000u);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	char base[24];
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(dst, n, "%s.%06u+0000", base, (unsigned)(usec % 1000000u));
+}
+
+void jw_timestamp(struct jw *w, const char *key, uint64_t usec)
+{
+	char ts[48];
+	jw_format_ts(ts, sizeof(ts), usec);
+	jw_str(w, key, ts);
+}

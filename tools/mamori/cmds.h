@@ -1,0 +1,7 @@
+/* One entry point per subcommand, each in cmd_<name>.c (git's builtin/). */
+#ifndef MAMORI_CMDS_H
+#define MAMORI_CMDS_H
+
+int cmd_net(int argc, char **argv);
+
+#endif
