@@ -14,7 +14,8 @@ PKG_MODULES := libpcap:libpcap-dev libhs:libhyperscan-dev libpcre2-8:libpcre2-de
 # command -> Debian package, for tools the build and the tests run.
 TOOLS := cmake:cmake gcc:gcc pkg-config:pkg-config clang:clang \
 	tshark:tshark tcpreplay:tcpreplay tcpdump:tcpdump ip:iproute2 xz:xz-utils \
-	hivexregedit:libhivex-bin x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 \
+	hivexregedit:libwin-hivex-perl hivexsh:libhivex-bin x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 \
+	x86_64-w64-mingw32-windres:binutils-mingw-w64-x86-64 jq:jq \
 	mkfs.vfat:dosfstools mcopy:mtools yara:yara python3:python3
 EXTRA_PKGS := libclang-rt-14-dev
 

@@ -116,7 +116,11 @@ void app_config_defaults(struct app_config *cfg);
 	X(SMB_NAMED_PIPE, "smb.named_pipe")                                   \
 	X(SMB_NTLMSSP_USER, "smb.ntlmssp_user")                               \
 	X(SMB_NTLMSSP_DOMAIN, "smb.ntlmssp_domain")                           \
-	X(DCERPC_STUB_DATA, "dcerpc.stub_data")
+	X(DCERPC_STUB_DATA, "dcerpc.stub_data")                               \
+	X(HTTP_HEADER_NAMES, "http.header_names")                             \
+	X(HTTP_ACCEPT_ENC, "http.accept_enc")                                 \
+	X(HTTP_ACCEPT_LANG, "http.accept_lang")                               \
+	X(HTTP_START, "http.start")
 
 enum app_buffer {
 #define APP_BUF_ENUM(id, name) APP_BUF_##id,
@@ -139,6 +143,25 @@ struct app_logger {
 	struct jw *(*begin)(struct app_logger *lg, const char *event_type,
 			    uint64_t ts);
 	void (*end)(struct app_logger *lg);
+};
+
+/*
+ * DCERPC facts of a transaction for the rule engine's dcerpc.iface and
+ * dcerpc.opnum keywords (filled by app_proto.dcerpc_info).  The interface
+ * is the one bound to the request's presentation context.
+ */
+struct app_dcerpc_info {
+	uint8_t iface_uuid[16];		/* canonical byte order, as printed */
+	uint16_t iface_ver_major, iface_ver_minor;
+	bool iface_known;		/* the context id was bound */
+	bool iface_acked;		/* ... and bind_ack accepted it (result 0) */
+	bool has_request;		/* a REQUEST PDU was seen */
+	uint16_t opnum;			/* valid with has_request */
+	uint16_t ctx_id;
+	bool first_frag_seen, last_frag_seen;	/* of the request */
+	uint32_t req_frag_cnt;
+	uint8_t req_type, res_type;	/* PDU types (0xff: none) */
+	bool big_endian;		/* the request's data representation */
 };
 
 struct app_proto {
@@ -184,11 +207,16 @@ struct app_proto {
 	/* Anomaly counters for stats: names[] 0-terminated, values per state. */
 	const char *const *counter_names;
 	const uint64_t *(*counters)(void *state);
+
+	/* DCERPC facts of a tx (NULL, or false: the tx carries no DCERPC). */
+	bool (*dcerpc_info)(const void *tx, struct app_dcerpc_info *out);
 };
 
 extern const struct app_proto app_http;
 extern const struct app_proto app_dns;
 extern const struct app_proto app_smtp;
+extern const struct app_proto app_smb, app_dcerpc;
+extern const struct app_proto app_tls, app_ssh;
 
 /* NULL-terminated list of every registered protocol (app.c). */
 extern const struct app_proto *const app_protos[];

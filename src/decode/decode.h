@@ -51,7 +51,12 @@
 	X(FRAG_TIMEOUT, "defrag.timeout")                                     \
 	X(FRAG_REASSEMBLED, "defrag.reassembled")                             \
 	X(PKT_ZERO_LEN, "pkt.zero_length")                                    \
-	X(PKT_TOO_BIG, "pkt.too_big")
+	X(PKT_TOO_BIG, "pkt.too_big")                                         \
+	X(ICMPV4_CSUM_BAD, "icmpv4.csum_bad")                                 \
+	X(ICMPV6_CSUM_BAD, "icmpv6.csum_bad")                                 \
+	X(FRAG_TOO_MANY, "defrag.too_many_fragments")                         \
+	X(PPP_TRUNC, "ppp.pkt_too_small")                                     \
+	X(CHDLC_TRUNC, "chdlc.pkt_too_small")
 
 enum decode_event {
 #define DECODE_EV_ENUM(id, name) DEV_##id,
@@ -64,10 +69,10 @@ enum decode_event {
 const char *decode_event_name(enum decode_event ev);
 
 struct decode_config {
-	int checksum_validate;		/* -k all (1) | none (0) */
-	size_t defrag_memcap;		/* bytes held for fragments; default 32 MiB */
-	uint32_t defrag_timeout_sec;	/* default 60 */
-	uint32_t max_packet;		/* larger caplen → PKT_TOO_BIG; default 262144 */
+	int checksum_validate;		/* -k all (1) | none (0); default 1 */
+	size_t defrag_memcap;		/* bytes held for fragments; default 32 MiB (0: default) */
+	uint32_t defrag_timeout_sec;	/* idle time of a fragment train; default 60 (0: default) */
+	uint32_t max_packet;		/* larger caplen → PKT_TOO_BIG; default 262144 (0: no limit) */
 };
 
 /* Default configuration values. */
@@ -99,6 +104,13 @@ enum decode_result {
  * carry PKT_INVALID: count it, then skip flow handling) or DECODE_HELD.
  * When the frame completes a fragmented datagram, p describes the
  * reassembled datagram and owns its bytes (call packet_release).
+ *
+ * Details: p is reset first (p->pcap_cnt is kept; a still-owned datagram
+ * from the previous use is freed).  Non-IP frames (ARP, LLDP...) return
+ * DECODE_OK without PKT_HAS_IP: flow handling wants PKT_HAS_IP and not
+ * PKT_INVALID.  DECODE_HELD is also returned for a fragment that was
+ * dropped (memcap, too large...; the event says why).  A bad checksum sets
+ * PKT_CSUM_BAD, not PKT_INVALID.  Never allocates except for fragments.
  */
 int decode_packet(struct decoder *d, struct packet *p, int linktype,
 		  const uint8_t *data, uint32_t caplen, uint32_t wirelen,
@@ -109,5 +121,8 @@ void decode_timeout(struct decoder *d, uint64_t now_usec);
 
 /* True when decode_packet understands this DLT_* link type. */
 int decode_linktype_supported(int linktype);
+
+/* Bytes the decoder's fragment reassembly holds now (<= defrag_memcap). */
+size_t decode_defrag_inuse(const struct decoder *d);
 
 #endif

@@ -6,6 +6,8 @@
  * the same flow and (later) on the same worker.  The side that sent the
  * first packet is the client ("to server" direction), except that for TCP a
  * SYN/ACK seen first makes its receiver the client (midstream pickup).
+ * ICMP/ICMPv6 flows are keyed by the two addresses only (ports are 0), and
+ * QinQ packets by their outer VLAN id.
  *
  * One table per worker; no locks.  Flows are bounded by a memcap: when it
  * is reached the oldest idle flows are evicted early (counted), and when
@@ -13,12 +15,19 @@
  *
  * Lifetime (transitions, function):
  *   none     → NEW          flow_table_get() on the first packet
- *   NEW      → ESTABLISHED  flow_update() when both sides have been seen
- *                           (for TCP: the stream engine sets it on the handshake)
- *   any      → CLOSED       flow_update() on TCP FIN/RST from the stream engine
- *   any      → (expired)    flow_table_expire() when idle longer than the
- *                           timeout of its state, or flow_table_flush() at the end;
- *                           the on_end callback runs before the flow is freed.
+ *   NEW      → ESTABLISHED  flow_table_get() when both sides have been seen
+ *                           (non-TCP); for TCP the stream engine sets f->state
+ *                           on the handshake (stream.c set_state)
+ *   any      → CLOSED       stream.c set_state on TCP FIN/RST
+ *   CLOSED   → (ended)      flow_table_get() when a new SYN reuses the tuple
+ *                           (reason FORCED; a new flow is created)
+ *   any      → (ended)      flow_table_expire() when idle longer than the
+ *                           timeout of its state, flow_table_get() evicting the
+ *                           least recently used flow at the memcap, or
+ *                           flow_table_flush() at the end; the on_end callback
+ *                           runs before the flow is freed.
+ * Whoever changes f->state does it between flow_table_get() and the next
+ * table call; the table re-files the flow under its new timeout then.
  */
 #ifndef MAMORI_FLOW_FLOW_H
 #define MAMORI_FLOW_FLOW_H
@@ -63,6 +72,11 @@ struct flow {
 	/* Owned by later stages; the table frees them through the hooks in
 	 * struct flow_table_config when the flow ends. */
 	struct tcp_session *tcp;
+	/* TCP summary kept by the stream engine in the flow itself so it
+	 * outlives f->tcp (freed by stream_session_end before the flow
+	 * record is written); read via stream_tcp_flags/stream_state_str. */
+	uint8_t tcp_flags[2];		/* OR of flags seen, by FLOW_DIR_* */
+	uint8_t tcp_state;		/* stream.c's session state */
 	uint16_t app_proto;		/* enum app_proto_id */
 	void *app;			/* struct app_flow * (app/app.h) */
 	void *detect;			/* per-flow detection state */
@@ -70,6 +84,7 @@ struct flow {
 	/* table bookkeeping (flow.c) */
 	struct flow *hnext;
 	struct flow *lru_prev, *lru_next;
+	uint8_t lru_class;		/* which timeout list holds the flow */
 };
 
 struct flow_table_config {
@@ -103,7 +118,8 @@ void flow_table_free(struct flow_table *t);
  * Updates last-seen time and counters.  Returns NULL when no flow could be
  * made (memcap with nothing to evict): the packet is then handled
  * flowless.  The flow is borrowed; it stays valid until the next call of
- * flow_table_expire/flush.
+ * flow_table_get/expire/flush (a later get may evict it under memcap, or
+ * end it when a new SYN reuses the tuple of a closed TCP flow).
  */
 struct flow *flow_table_get(struct flow_table *t, const struct packet *p,
 			    int *dir);

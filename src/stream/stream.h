@@ -12,7 +12,7 @@
  * soon as they are contiguous: the engine does not wait for ACKs.
  *
  * State per direction lives in struct tcp_session, owned by the flow
- * (flow->tcp) and freed by stream_session_free() from the flow end hook.
+ * (flow->tcp) and freed by stream_session_end() from the flow end hook.
  * One struct stream_engine per worker; no globals.
  */
 #ifndef MAMORI_STREAM_STREAM_H
@@ -54,6 +54,10 @@ struct stream_config {
 	enum stream_overlap_policy policy;	/* default FIRST */
 	uint32_t max_gap_wait;		/* out-of-order segments held before a gap is
 					 * declared and skipped; default 64 */
+	size_t retrans_window;		/* recently delivered bytes kept per direction
+					 * to compare retransmissions with (counted in
+					 * memuse, grown on demand); default 64 KiB,
+					 * 0 = off */
 };
 void stream_config_defaults(struct stream_config *cfg);
 
@@ -73,6 +77,7 @@ struct stream_engine;
 /* Creates a per-worker engine delivering to cb(ctx).  NULL on ENOMEM. */
 struct stream_engine *stream_engine_new(const struct stream_config *cfg,
 					stream_data_fn cb, void *ctx);
+/* Frees the engine; end every session first (flow_table_free before). */
 void stream_engine_free(struct stream_engine *se);
 
 /*
@@ -89,9 +94,13 @@ int stream_packet(struct stream_engine *se, struct flow *f,
  */
 void stream_session_end(struct stream_engine *se, struct flow *f);
 
-/* TCP session state name for EVE flow.tcp.state ("established", ...). */
+/* TCP session state name for EVE flow.tcp.state ("none", "syn_sent",
+ * "established", "fin_wait1", ..., "closed": Suricata's names); static
+ * string, still valid after stream_session_end(). */
 const char *stream_state_str(const struct flow *f);
-/* OR of TCP flags seen, per direction and total, for EVE flow.tcp. */
+/* OR of TCP flags seen in direction dir (FLOW_DIR_*; any other value: both
+ * directions), for EVE flow.tcp.  Kept in the flow, so still valid after
+ * stream_session_end(). */
 uint8_t stream_tcp_flags(const struct flow *f, int dir);
 
 struct stream_stats {

@@ -14,9 +14,18 @@
 
 static void put(struct jw *w, const void *p, size_t n)
 {
+	struct buf *b = w->out;
+	/* Fast path: room already there (the line buffer is reused, so after
+	 * the first records this is the only branch taken). */
+	if (b->alloc && n < b->alloc - b->len && n <= b->max - b->len) {
+		memcpy(b->p + b->len, p, n);
+		b->len += n;
+		b->p[b->len] = 0;
+		return;
+	}
 	if (w->err)
 		return;
-	int rc = buf_append(w->out, p, n);
+	int rc = buf_append(b, p, n);
 	if (rc)
 		w->err = rc;
 }

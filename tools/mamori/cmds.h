@@ -3,5 +3,8 @@
 #define MAMORI_CMDS_H
 
 int cmd_net(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 #endif

@@ -11,6 +11,9 @@
 
 static const struct cmd cmds[] = {
 	{"net", cmd_net, "network intrusion detection on pcap files or a live interface"},
+	{"scan", cmd_scan, "scan a Windows volume, USB image or tree for infection artefacts"},
+	{"audit", cmd_audit, "hardening audit of a Windows volume: MS08-067, autorun, updates, LSA"},
+	{"rules", cmd_rules, "check Suricata-syntax rule files: rules check FILE..."},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,336 @@
+/*
+ * mamori net — read pcap files or a live interface through the packet
+ * pipeline and write EVE JSON records to LOGDIR/eve.json.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "capture/capture.h"
+#include "cli.h"
+#include "cmds.h"
+#include "net/net.h"
+
+#define CMD "net"
+
+static const char usage_text[] =
+	"usage: mamori net -r PCAP|DIR [-r ...] [options]\n"
+	"       mamori net -i IFACE [-f BPF] [options]\n"
+	"\n"
+	"Decodes packets, tracks flows, reassembles TCP streams, parses HTTP,\n"
+	"DNS and SMTP, and writes EVE JSON records (flow, http, dns, smtp, stats)\n"
+	"to LOGDIR/eve.json.  A summary goes to stderr.\n"
+	"\n"
+	"  -r PATH        read a pcap or pcapng file, or every file of a folder in\n"
+	"                 name order; repeatable\n"
+	"  -i IFACE       capture live from IFACE until interrupted (Ctrl-C)\n"
+	"  -f BPF         BPF filter applied to live and file input\n"
+	"  -l LOGDIR      output folder (default ./mamori-logs); created if missing\n"
+	"  -k all|none    validate IP/TCP/UDP/ICMP checksums (default all)\n"
+	"      --append   append to an existing eve.json instead of replacing it\n"
+	"      --json     print the summary as JSON on stdout\n"
+	"  -q, --quiet    no summary\n"
+	"  -h, --help     this help\n"
+	"\n"
+	"exit status: 0 success, 2 error (an input could not be opened or read\n"
+	"completely; what was read is still processed and logged)\n";
+
+static struct capture *volatile live_cap;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (live_cap)
+		capture_break(live_cap);
+}
+
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, dir, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+		return -1;
+	struct stat st;
+	if (stat(tmp, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs every packet of an open capture through the worker. */
+static int pump(struct capture *cap, struct net_worker *w, const char *name,
+		uint64_t *kernel_pkts, uint64_t *kernel_drops)
+{
+	struct capture_pkt pkt;
+	for (;;) {
+		int r = capture_next(cap, &pkt);
+		if (r == 1) {
+			net_worker_packet(w, pkt.linktype, pkt.data, pkt.caplen,
+					  pkt.wirelen, pkt.ts_usec);
+			continue;
+		}
+		if (r == 2)
+			continue;	/* live timeout: nothing arrived */
+		if (r == 0)
+			break;
+		cli_error(CMD, "'%s': %s", name, capture_error(cap));
+		return -1;
+	}
+	uint64_t ifdrop = 0, recv = 0, drop = 0;
+	capture_stats(cap, &recv, &drop, &ifdrop);
+	*kernel_pkts += recv;
+	*kernel_drops += drop + ifdrop;
+	return 0;
+}
+
+static int run_file(const char *path, const char *bpf, struct net_worker *w,
+		    uint64_t *kp, uint64_t *kd, size_t *nfiles)
+{
+	struct mamori_diag diag = {0};
+	struct capture *cap = NULL;
+	int rc = capture_open_file(path, bpf, &cap, &diag);
+	if (rc) {
+		cli_error(CMD, "%s", diag.msg[0] ? diag.msg : mamori_strerror(rc));
+		return -1;
+	}
+	(*nfiles)++;
+	rc = pump(cap, w, path, kp, kd);
+	capture_close(cap);
+	return rc;
+}
+
+static int run_path(const char *path, const char *bpf, struct net_worker *w,
+		    uint64_t *kp, uint64_t *kd, size_t *nfiles)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		cli_error(CMD, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return run_file(path, bpf, w, kp, kd, nfiles);
+	char **paths = NULL;
+	size_t n = 0;
+	struct mamori_diag diag = {0};
+	int rc = capture_list_dir(path, &paths, &n, &diag);
+	if (rc) {
+		cli_error(CMD, "%s", diag.msg[0] ? diag.msg : mamori_strerror(rc));
+		return -1;
+	}
+	int result = 0;
+	for (size_t i = 0; i < n; i++)
+		if (run_file(paths[i], bpf, w, kp, kd, nfiles) != 0)
+			result = -1;
+	capture_free_list(paths, n);
+	return result;
+}
+
+static void print_summary(const struct net_summary *s, size_t nfiles,
+			  const char *iface, double secs, const char *eve_path,
+			  bool json)
+{
+	static const enum app_proto_id shown[] = {APP_HTTP, APP_DNS, APP_SMTP};
+	if (json) {
+		struct buf b;
+		buf_init(&b, 0);
+		struct jw j;
+		jw_init(&j, &b);
+		jw_open_obj(&j, NULL);
+		if (iface)
+			jw_str(&j, "interface", iface);
+		else
+			jw_u64(&j, "files", nfiles);
+		jw_u64(&j, "packets", s->packets);
+		jw_u64(&j, "bytes", s->bytes);
+		jw_u64(&j, "invalid_packets", s->invalid);
+		jw_u64(&j, "flows", s->flows);
+		jw_open_obj(&j, "transactions");
+		for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+			jw_u64(&j, app_proto_name(shown[i]), s->tx[shown[i]]);
+		jw_close_obj(&j);
+		jw_u64(&j, "records", s->records);
+		jw_u64(&j, "decode_events", s->decode_events);
+		jw_u64(&j, "stream_events", s->stream_events);
+		jw_u64(&j, "memcap_hits", s->memcap_hits);
+		jw_double(&j, "seconds", secs);
+		jw_str(&j, "eve", eve_path);
+		jw_close_obj(&j);
+		printf("%s\n", buf_str(&b));
+		buf_release(&b);
+		return;
+	}
+	if (iface)
+		fprintf(stderr, "mamori net: interface %s: ", iface);
+	else
+		fprintf(stderr, "mamori net: %zu file%s: ", nfiles, nfiles == 1 ? "" : "s");
+	fprintf(stderr, "%llu packets (%.1f MB) in %.2f s, %llu flows\n",
+		(unsigned long long)s->packets, (double)s->bytes / 1e6, secs,
+		(unsigned long long)s->flows);
+	fprintf(stderr, "  transactions: http %llu, dns %llu, smtp %llu\n",
+		(unsigned long long)s->tx[APP_HTTP], (unsigned long long)s->tx[APP_DNS],
+		(unsigned long long)s->tx[APP_SMTP]);
+	fprintf(stderr, "  decode events %llu (invalid packets %llu), stream events %llu, "
+			"memcap hits %llu\n",
+		(unsigned long long)s->decode_events, (unsigned long long)s->invalid,
+		(unsigned long long)s->stream_events, (unsigned long long)s->memcap_hits);
+	fprintf(stderr, "  %llu records written to %s\n", (unsigned long long)s->records,
+		eve_path);
+}
+
+int cmd_net(int argc, char **argv)
+{
+	enum { OPT_APPEND = 256, OPT_JSON };
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"append", no_argument, NULL, OPT_APPEND},
+		{"json", no_argument, NULL, OPT_JSON},
+		{NULL, 0, NULL, 0},
+	};
+	const char **reads = NULL;
+	size_t nreads = 0;
+	const char *iface = NULL, *bpf = NULL, *logdir = "mamori-logs";
+	bool quiet = false, append = false, json = false;
+	struct net_config cfg;
+	net_config_defaults(&cfg);
+	int result = EXIT_ERROR;
+	struct eve_out *eve = NULL;
+	struct net_worker *w = NULL;
+
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "r:i:f:l:k:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': {
+			const char **nr = realloc(reads, (nreads + 1) * sizeof(*reads));
+			if (!nr)
+				goto out;
+			reads = nr;
+			reads[nreads++] = optarg;
+			break;
+		}
+		case 'i': iface = optarg; break;
+		case 'f': bpf = optarg; break;
+		case 'l': logdir = optarg; break;
+		case 'k':
+			if (!strcmp(optarg, "all"))
+				cfg.decode.checksum_validate = 1;
+			else if (!strcmp(optarg, "none"))
+				cfg.decode.checksum_validate = 0;
+			else {
+				cli_error(CMD, "-k takes 'all' or 'none', not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'q': quiet = true; break;
+		case OPT_APPEND: append = true; break;
+		case OPT_JSON: json = true; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			result = EXIT_CLEAN;
+			goto out;
+		default:
+			fputs(usage_text, stderr);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		cli_error(CMD, "unexpected argument '%s' (input files go after -r)", argv[optind]);
+		goto out;
+	}
+	if ((nreads == 0) == (iface == NULL)) {
+		cli_error(CMD, "give -r PCAP|DIR or -i IFACE (not both); see 'mamori net --help'");
+		goto out;
+	}
+	if (mkdir_p(logdir) != 0) {
+		cli_error(CMD, "cannot create log folder '%s': %s", logdir, strerror(errno));
+		goto out;
+	}
+	char eve_path[4096];
+	if ((size_t)snprintf(eve_path, sizeof(eve_path), "%s/eve.json", logdir) >= sizeof(eve_path)) {
+		cli_error(CMD, "log folder path too long");
+		goto out;
+	}
+	if (!append)
+		(void)remove(eve_path);
+	struct mamori_diag diag = {0};
+	int rc = eve_open(eve_path, &eve, &diag);
+	if (rc) {
+		cli_error(CMD, "%s", diag.msg[0] ? diag.msg : mamori_strerror(rc));
+		goto out;
+	}
+	rc = net_worker_new(&cfg, eve, &w);
+	if (rc) {
+		cli_error(CMD, "cannot start: %s", mamori_strerror(rc));
+		goto out;
+	}
+
+	uint64_t t0 = mono_usec(), kp = 0, kd = 0;
+	size_t nfiles = 0;
+	int failed = 0;
+	if (iface) {
+		struct capture *cap = NULL;
+		rc = capture_open_live(iface, bpf, 262144, &cap, &diag);
+		if (rc) {
+			cli_error(CMD, "%s", diag.msg[0] ? diag.msg : mamori_strerror(rc));
+			goto out;
+		}
+		live_cap = cap;
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		if (pump(cap, w, iface, &kp, &kd) != 0)
+			failed = 1;
+		live_cap = NULL;
+		capture_close(cap);
+	} else {
+		for (size_t i = 0; i < nreads; i++)
+			if (run_path(reads[i], bpf, w, &kp, &kd, &nfiles) != 0)
+				failed = 1;
+	}
+	net_worker_finish(w);
+	struct net_summary s;
+	net_worker_summary(w, &s);
+	net_worker_write_stats(w, s.last_ts, kp, kd);
+	net_worker_summary(w, &s);
+	double secs = (double)(mono_usec() - t0) / 1e6;
+	rc = eve_close(eve);
+	eve = NULL;
+	if (rc) {
+		cli_error(CMD, "writing '%s': %s", eve_path, mamori_strerror(rc));
+		failed = 1;
+	}
+	if (!quiet || json)
+		print_summary(&s, nfiles, iface, secs, eve_path, json);
+	result = failed ? EXIT_ERROR : EXIT_CLEAN;
+out:
+	net_worker_free(w);
+	eve_close(eve);
+	free(reads);
+	return result;
+}
