@@ -219,7 +219,8 @@ void net_worker_summary(const struct net_worker *w, struct net_summary *s)
 	s->invalid = w->dec.invalid;
 	s->flowless = w->flowless;
 	for (int i = 0; i < DEV_MAX; i++)
-		s->decode_events += w->dec.events[i];
+		if (i != DEV_FRAG_REASSEMBLED)	/* a success, not an anomaly */
+			s->decode_events += w->dec.events[i];
 	struct stream_stats ss;
 	stream_stats(w->se, &ss);
 	for (int i = 0; i < SEV_MAX; i++)
