@@ -10,7 +10,7 @@ SHARED ?= $(abspath ../shared)
 # pkg-config module -> Debian package that provides it.
 PKG_MODULES := libpcap:libpcap-dev libhs:libhyperscan-dev libpcre2-8:libpcre2-dev \
 	zlib:zlib1g-dev yara:libyara-dev hivex:libhivex-dev libcrypto:libssl-dev \
-	yaml-0.1:libyaml-dev sqlite3:libsqlite3-dev cmocka:libcmocka-dev
+	yaml-0.1:libyaml-dev sqlite3:libsqlite3-dev cmocka:libcmocka-dev jansson:libjansson-dev
 # command -> Debian package, for tools the build and the tests run.
 TOOLS := cmake:cmake gcc:gcc pkg-config:pkg-config clang:clang \
 	tshark:tshark tcpreplay:tcpreplay tcpdump:tcpdump ip:iproute2 xz:xz-utils \
@@ -47,6 +47,7 @@ build: deps
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAMORI_SHARED=$(SHARED) >/dev/null
 	cmake --build build -j $(JOBS)
 
+# mamori scan exits 1 when it finds something, which is the point of the demo.
 run: build
 	@echo "== mamori net on demo/demo.pcap =="
 	./build/mamori net -r demo/demo.pcap -l demo-logs
@@ -54,6 +55,8 @@ run: build
 	@python3 -c 'import json,collections,sys; c=collections.Counter(json.loads(l)["event_type"] for l in open("demo-logs/eve.json")); [print(f"{k:8} {v}") for k,v in sorted(c.items())]'
 	@echo; echo "== first HTTP, DNS and SMTP records =="
 	@for t in http dns smtp; do grep -m1 "\"event_type\":\"$$t\"" demo-logs/eve.json; done
+	@echo; echo "== mamori scan on the demo Windows volume and USB stick =="
+	./build/mamori scan demo/windows/C demo/windows/USB || [ $$? -eq 1 ]
 
 test: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMAMORI_SANITIZE=ON -DMAMORI_WERROR=ON -DMAMORI_SHARED=$(SHARED) >/dev/null
