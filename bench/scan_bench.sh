@@ -144,10 +144,15 @@ else
 	echo "yara: not installed (apt-get install yara)"
 fi
 if command -v clamscan >/dev/null; then
-	T_CLAM=$(best clamscan -r --no-summary --infected "$TREE")
+	# No signature database can be downloaded here, so clamscan is given the
+	# same YARA rules as its database (ClamAV loads YARA rules; rules using
+	# modules it lacks are skipped by it): the same content, another engine.
+	CLAMDB=$(mktemp -d)
+	cp "$ROOT"/rules/yara/*.yar "$CLAMDB"/
+	T_CLAM=$(best clamscan -d "$CLAMDB" -r --no-summary --infected "$TREE")
 	row "clamscan -r" "$T_CLAM"
 	awk -v a="$(wall $T_MAMORI)" -v c="$(wall $T_CLAM)" 'BEGIN { printf "throughput ratio mamori / clamscan: %.2f wall\n", c / a }'
 else
-	echo "clamscan: not installed (apt-get install clamav; needs its signature database)"
+	echo "clamscan: not installed (apt-get install clamav)"
 fi
 [ "${KEEP:-0}" = 1 ] || { rm -rf "$TREE"; echo "(tree removed; KEEP=1 keeps it)"; }
