@@ -1324,6 +1324,9 @@ static int run(const struct options *o)
 	if (!slots || !dump) {
 		fprintf(stderr, "mamori-gen: cannot open '%s': %s\n", o->out,
 			pd ? pcap_geterr(pd) : "pcap_open_dead failed");
+		if (pd)
+			pcap_close(pd);
+		free(slots);
 		return 2;
 	}
 	world_init(&w, o->seed);

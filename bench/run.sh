@@ -44,7 +44,8 @@ CONFIGS=(
 	"mamori|mamori net, 1 thread, EVE on, no rules|$MAMORI net -r {pcap} -l {log} -q"
 	# later sections (enable when the features land):
 	# "rules|built-in rules|$MAMORI net -r {pcap} -l {log} -q -S rules/mamori.rules"
-	# "etopen|ET Open 2019|$MAMORI net -r {pcap} -l {log} -q -S $SHARED/data/et-open-2019/emerging-all.rules"
+	# "etopen|ET Open 2019 (18,216 rules)|$MAMORI net -r {pcap} -l {log} -q -S $SHARED/data/et-open-2019"
+	# (commands are split on spaces and not passed through eval: no quotes or globs)
 	# "workers2|2 workers, EVE on|$MAMORI net -r {pcap} -l {log} -q --workers 2"
 )
 
@@ -88,9 +89,9 @@ for row in "${CONFIGS[@]}"; do
 		rm -rf "$LOG/eve"
 		c=${cmd//\{pcap\}/$PCAP}
 		c=${c//\{log\}/$LOG/eve}
+		read -r -a argv <<<"$c"
 		t0=$(date +%s.%N)
-		# shellcheck disable=SC2086
-		if ! /usr/bin/time -v -o "$LOG/time" $c >"$LOG/out" 2>"$LOG/err"; then
+		if ! /usr/bin/time -v -o "$LOG/time" "${argv[@]}" >"$LOG/out" 2>"$LOG/err"; then
 			echo "bench: $name failed:" >&2
 			tail -5 "$LOG/err" >&2
 			continue 2
