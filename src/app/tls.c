@@ -6,7 +6,7 @@
  * sensor still sees there is the ClientHello (SNI, JA3 fingerprint), the
  * ServerHello and, up to TLS 1.2, the server certificate.  The rule engine
  * needs tls.sni / tls.cert_* / ja3.* buffers and the EVE output needs
- * Suricata 7's "tls" record.
+ * Suricata 7's "tls" record (plus Suricata 8's client_alpns/server_alpns).
  *
  * Why hand-written: libssl terminates TLS, it does not follow both sides of
  * somebody else's handshake from a capture with bounded memory.  Only the
@@ -31,9 +31,12 @@
  * created by the first handshake message in clear.  It is done when
  * Suricata 7 marks the handshake done, so EVE records come out at the same
  * packet: after a parse() call that decoded the server certificate's
- * subject and issuer (TLS <= 1.2), at the first application-data record in
- * either direction (TLS 1.3, where it follows the ServerHello, and resumed
- * sessions; not 0-RTT data before the ServerHello), or at eof.  A
+ * subject and issuer and the ServerHelloDone (TLS <= 1.2; after a
+ * CertificateRequest only once the client sent its Certificate or
+ * ChangeCipherSpec), at the first
+ * application-data record in either direction (TLS 1.3, where it follows
+ * the ServerHello, and resumed sessions; not 0-RTT data before the
+ * ServerHello), or at eof.  A
  * HelloRetryRequest is not the ServerHello; the ClientHello kept is the
  * first one.  In TLS 1.3 a ChangeCipherSpec before the ServerHello is only
  * middlebox compatibility (RFC 8446 D.4) and does not mean "encrypted".
@@ -75,6 +78,8 @@
 #define TLS_HS_CLIENT_HELLO 1
 #define TLS_HS_SERVER_HELLO 2
 #define TLS_HS_CERTIFICATE 11
+#define TLS_HS_CERTIFICATE_REQUEST 13
+#define TLS_HS_SERVER_HELLO_DONE 14
 
 #define TLS_EXT_SNI 0
 #define TLS_EXT_GROUPS 10
@@ -118,10 +123,22 @@ static const char *const tls_counter_names[] = {
 	NULL
 };
 
+/* One decoded leaf certificate. */
+struct tls_cert {
+	bool seen;			/* a Certificate message was parsed */
+	struct buf subject, issuer;	/* TLS_STR_CAP */
+	char serial[3 * 64];		/* "00:97:E6..." (up to 63 bytes shown) */
+	char fingerprint[3 * 20];	/* SHA-1, "3a:0b:..." */
+	char not_before[32], not_after[32];
+};
+
 struct tls_tx {
 	uint64_t id;
 	uint64_t ts;
-	bool client_hello, server_hello, cert_seen, resumed, done;
+	bool client_hello, server_hello, resumed, done;
+	bool cert_request;		/* server sent CertificateRequest */
+	bool server_done;		/* server sent ServerHelloDone */
+	bool client_flight;		/* client Certificate or CCS seen */
 	uint16_t client_version;	/* ClientHello.legacy_version */
 	uint16_t client_max_version;	/* highest supported_versions entry */
 	uint16_t server_legacy;		/* ServerHello.legacy_version */
@@ -137,10 +154,8 @@ struct tls_tx {
 	unsigned nalpn[2];
 	struct buf ja3, ja3s;		/* strings, TLS_JA3_CAP */
 	char ja3_hash[33], ja3s_hash[33];
-	struct buf subject, issuer;	/* leaf certificate, TLS_STR_CAP */
-	char serial[3 * 64];		/* "00:97:E6..." (up to 63 bytes shown) */
-	char fingerprint[3 * 20];	/* SHA-1, "3a:0b:..." */
-	char not_before[32], not_after[32];
+	struct tls_cert cert;		/* the server's leaf certificate */
+	struct tls_cert client_cert;	/* the client's (client auth) */
 };
 
 struct tls_dir {
@@ -234,8 +249,10 @@ static struct tls_tx *tls_tx_new(uint64_t id)
 		return NULL;
 	tx->id = id;
 	buf_init(&tx->sni, TLS_STR_CAP);
-	buf_init(&tx->subject, TLS_STR_CAP);
-	buf_init(&tx->issuer, TLS_STR_CAP);
+	buf_init(&tx->cert.subject, TLS_STR_CAP);
+	buf_init(&tx->cert.issuer, TLS_STR_CAP);
+	buf_init(&tx->client_cert.subject, TLS_STR_CAP);
+	buf_init(&tx->client_cert.issuer, TLS_STR_CAP);
 	buf_init(&tx->ja3, TLS_JA3_CAP);
 	buf_init(&tx->ja3s, TLS_JA3_CAP);
 	for (int s = 0; s < 2; s++)
@@ -249,8 +266,10 @@ static void tls_tx_free(struct tls_tx *tx)
 	if (!tx)
 		return;
 	buf_release(&tx->sni);
-	buf_release(&tx->subject);
-	buf_release(&tx->issuer);
+	buf_release(&tx->cert.subject);
+	buf_release(&tx->cert.issuer);
+	buf_release(&tx->client_cert.subject);
+	buf_release(&tx->client_cert.issuer);
 	buf_release(&tx->ja3);
 	buf_release(&tx->ja3s);
 	for (int s = 0; s < 2; s++)
@@ -640,13 +659,14 @@ static void tls_serial(char *dst, size_t cap, const ASN1_INTEGER *serial)
 	OPENSSL_free(der);
 }
 
-/* Certificate (RFC 5246 7.4.2): the first (leaf) certificate is decoded. */
-static void tls_certificate(struct tls_state *st, struct tls_tx *tx,
+/* Certificate (RFC 5246 7.4.2): the first (leaf) certificate is decoded
+ * into crt. */
+static void tls_certificate(struct tls_state *st, struct tls_cert *crt,
 			    struct cursor c)
 {
 	uint8_t l[3];
 	const uint8_t *der;
-	if (tx->cert_seen)
+	if (crt->seen)
 		return;
 	if (!cur_copy(&c, l, 3) || !cur_copy(&c, l, 3)) {
 		TLS_BAD(st, TLS_CNT_BAD_CERTIFICATE);
@@ -657,22 +677,22 @@ static void tls_certificate(struct tls_state *st, struct tls_tx *tx,
 		TLS_BAD(st, TLS_CNT_BAD_CERTIFICATE);
 		return;
 	}
-	tx->cert_seen = true;
+	crt->seen = true;
 	const unsigned char *q = der;
 	X509 *x = d2i_X509(NULL, &q, (long)n);
 	if (!x) {
 		TLS_BAD(st, TLS_CNT_BAD_CERTIFICATE);
 		return;
 	}
-	tls_name(st, &tx->subject, X509_get_subject_name(x));
-	tls_name(st, &tx->issuer, X509_get_issuer_name(x));
-	tls_serial(tx->serial, sizeof(tx->serial), X509_get0_serialNumber(x));
-	tls_time(tx->not_before, sizeof(tx->not_before), X509_get0_notBefore(x));
-	tls_time(tx->not_after, sizeof(tx->not_after), X509_get0_notAfter(x));
+	tls_name(st, &crt->subject, X509_get_subject_name(x));
+	tls_name(st, &crt->issuer, X509_get_issuer_name(x));
+	tls_serial(crt->serial, sizeof(crt->serial), X509_get0_serialNumber(x));
+	tls_time(crt->not_before, sizeof(crt->not_before), X509_get0_notBefore(x));
+	tls_time(crt->not_after, sizeof(crt->not_after), X509_get0_notAfter(x));
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	if (EVP_Digest(der, n, md, &mdlen, EVP_sha1(), NULL) == 1)
-		tls_hex(tx->fingerprint, sizeof(tx->fingerprint), md, mdlen, false);
+		tls_hex(crt->fingerprint, sizeof(crt->fingerprint), md, mdlen, false);
 	X509_free(x);
 }
 
@@ -694,8 +714,20 @@ static void tls_handshake_msg(struct tls_state *st, int dir, uint8_t type,
 			tls_server_hello(st, tx, body);
 		break;
 	case TLS_HS_CERTIFICATE:
+		if (dir == APP_DIR_TOCLIENT) {
+			tls_certificate(st, &tx->cert, body);
+		} else {
+			tls_certificate(st, &tx->client_cert, body);
+			tx->client_flight = true;
+		}
+		break;
+	case TLS_HS_CERTIFICATE_REQUEST:
 		if (dir == APP_DIR_TOCLIENT)
-			tls_certificate(st, tx, body);
+			tx->cert_request = true;
+		break;
+	case TLS_HS_SERVER_HELLO_DONE:
+		if (dir == APP_DIR_TOCLIENT)
+			tx->server_done = true;
 		break;
 	default:
 		break;
@@ -750,6 +782,8 @@ static void tls_opaque_record(struct tls_state *st, int dir, uint8_t type,
 			return;
 		if (!d->encrypted && d->hs.len)
 			TLS_BAD(st, TLS_CNT_BAD_HANDSHAKE);
+		if (st->tx && dir == APP_DIR_TOSERVER)
+			st->tx->client_flight = true;
 		d->encrypted = true;
 		buf_release(&d->hs);
 		return;
@@ -849,10 +883,17 @@ static struct app_result tls_parse(void *state, int dir, const uint8_t *data,
 	}
 	r.consumed = off;
 	/* Suricata marks the handshake done once the server certificate's
-	 * subject and issuer are known, after the whole packet is parsed. */
-	if (st->tx && st->tx->cert_seen && st->tx->subject.len &&
-	    st->tx->issuer.len)
-		st->tx->done = true;
+	 * subject and issuer are known, after the whole packet is parsed.
+	 * We also want the ServerHelloDone that ends that flight (normally
+	 * in the same packet), so a CertificateRequest after the certificate
+	 * is not missed however the flight is cut, and after a
+	 * CertificateRequest the client's answer, so tls.cert_* can match the
+	 * client certificate (Suricata keeps inspecting its single tx; ours is
+	 * freed once done). */
+	struct tls_tx *tx = st->tx;
+	if (tx && tx->cert.subject.len && tx->cert.issuer.len && tx->server_done &&
+	    (!tx->cert_request || tx->client_flight))
+		tx->done = true;
 	if ((flags & APP_F_EOF) && (r.status == APP_NEED_MORE || d->hs.len || d->skip)) {
 		st->counters[TLS_CNT_TRUNCATED]++;
 		r.status = APP_OK;
@@ -957,27 +998,28 @@ static void tls_log_tx(const void *vtx, struct app_logger *lg)
 		return;
 	char ver[32];
 	jw_open_obj(w, "tls");
-	if (tx->cert_seen && tx->subject.len)
-		jw_bytes(w, "subject", tx->subject.p, tx->subject.len);
-	if (tx->cert_seen && tx->issuer.len)
-		jw_bytes(w, "issuerdn", tx->issuer.p, tx->issuer.len);
+	const struct tls_cert *c = &tx->cert;
+	if (c->subject.len)
+		jw_bytes(w, "subject", c->subject.p, c->subject.len);
+	if (c->issuer.len)
+		jw_bytes(w, "issuerdn", c->issuer.p, c->issuer.len);
 	/* As Suricata: a resumed session is one without a certificate and
 	 * not TLS 1.3 (whose session id echo is middlebox compatibility). */
-	if (tx->resumed && !tx->cert_seen && tx->server_hello &&
+	if (tx->resumed && !c->seen && tx->server_hello &&
 	    !tls_is_13(tx->version))
 		jw_bool(w, "session_resumed", true);
-	if (tx->serial[0])
-		jw_str(w, "serial", tx->serial);
-	if (tx->fingerprint[0])
-		jw_str(w, "fingerprint", tx->fingerprint);
+	if (c->serial[0])
+		jw_str(w, "serial", c->serial);
+	if (c->fingerprint[0])
+		jw_str(w, "fingerprint", c->fingerprint);
 	if (tx->sni.len)
 		jw_bytes(w, "sni", tx->sni.p, tx->sni.len);
 	tls_version_str(tx->version, ver, sizeof(ver));
 	jw_str(w, "version", ver);
-	if (tx->not_before[0])
-		jw_str(w, "notbefore", tx->not_before);
-	if (tx->not_after[0])
-		jw_str(w, "notafter", tx->not_after);
+	if (c->not_before[0])
+		jw_str(w, "notbefore", c->not_before);
+	if (c->not_after[0])
+		jw_str(w, "notafter", c->not_after);
 	if (tx->client_hello) {
 		jw_open_obj(w, "ja3");
 		jw_str(w, "hash", tx->ja3_hash);
@@ -996,29 +1038,62 @@ static void tls_log_tx(const void *vtx, struct app_logger *lg)
 	lg->end(lg);
 }
 
+/* The idx-th decoded certificate: the server's first, then the client's. */
+static const struct tls_cert *tls_cert_at(const struct tls_tx *tx, uint32_t idx)
+{
+	const struct tls_cert *certs[2] = {&tx->cert, &tx->client_cert};
+	for (int i = 0; i < 2; i++) {
+		const struct tls_cert *c = certs[i];
+		if (!c->seen || !(c->subject.len || c->issuer.len || c->fingerprint[0]))
+			continue;
+		if (idx-- == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * tls.sni and ja3.* have one instance; tls.cert_* have one per decoded
+ * certificate, the server's (instance 0) then the client's when the server
+ * asked for one, so a rule matches either (Suricata 7 matches the client
+ * certificate in the to-server direction).
+ */
 static bool tls_get_buffer(const void *vtx, enum app_buffer which,
 			   uint32_t idx, const uint8_t **data, size_t *len)
 {
 	const struct tls_tx *tx = vtx;
+	const struct tls_cert *c = NULL;
 	const uint8_t *p = NULL;
 	size_t n = 0;
-	if (idx != 0)
-		return false;
+	switch (which) {
+	case APP_BUF_TLS_CERT_SUBJECT:
+	case APP_BUF_TLS_CERT_ISSUER:
+	case APP_BUF_TLS_CERT_SERIAL:
+	case APP_BUF_TLS_CERT_FINGERPRINT:
+		c = tls_cert_at(tx, idx);
+		if (!c)
+			return false;
+		break;
+	default:
+		if (idx != 0)
+			return false;
+		break;
+	}
 	switch (which) {
 	case APP_BUF_TLS_SNI:
 		p = tx->sni.p, n = tx->sni.len;
 		break;
 	case APP_BUF_TLS_CERT_SUBJECT:
-		p = tx->subject.p, n = tx->subject.len;
+		p = c->subject.p, n = c->subject.len;
 		break;
 	case APP_BUF_TLS_CERT_ISSUER:
-		p = tx->issuer.p, n = tx->issuer.len;
+		p = c->issuer.p, n = c->issuer.len;
 		break;
 	case APP_BUF_TLS_CERT_SERIAL:
-		p = (const uint8_t *)tx->serial, n = strlen(tx->serial);
+		p = (const uint8_t *)c->serial, n = strlen(c->serial);
 		break;
 	case APP_BUF_TLS_CERT_FINGERPRINT:
-		p = (const uint8_t *)tx->fingerprint, n = strlen(tx->fingerprint);
+		p = (const uint8_t *)c->fingerprint, n = strlen(c->fingerprint);
 		break;
 	case APP_BUF_JA3_HASH:
 		if (tx->client_hello)

@@ -4,7 +4,8 @@
 # and a python3 socket pair on loopback) and checks of the EVE tls and ssh
 # records against independent references:
 #   - certificate fields against `openssl x509` on the same cert.pem,
-#     run here (subject, issuer, serial, SHA-1 fingerprint, validity);
+#     run here (subject, issuer, serial, SHA-1 fingerprint, validity),
+#     also with a client certificate in the handshake (clientauth.pcap);
 #   - JA3/JA3S strings and hashes against tshark's (tls.handshake.ja3*,
 #     kept in tests/data/tls/ja3.txt by make.sh);
 #   - hassh against tshark's ssh.kex.hassh / hasshserver (hassh.txt).
@@ -24,6 +25,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/mamori-tlsssh.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
 for p in "$TLS"/tls12.pcap "$TLS"/tls13.pcap "$TLS"/flame.pcap \
+	"$TLS"/clientauth.pcap \
 	"$SSH"/openssh.pcap "$SSH"/prebanner.pcap; do
 	name=$(basename "$p" .pcap)
 	mkdir -p "$TMP/$name"
@@ -77,6 +79,8 @@ def ts(v):
 serial = x["serial"]
 if len(serial) % 2:
     serial = "0" + serial
+if serial[0] in "89ABCDEF":
+    serial = "00" + serial  # Suricata prints the DER content bytes
 want_cert = {
     "subject": x["subject"],
     "issuerdn": x["issuer"],
@@ -101,6 +105,8 @@ cases = {
     "tls12": ("www.example.test", "TLS 1.2", True, 44312),
     "tls13": ("tls13.example.test", "TLS 1.3", False, 8443),
     "flame": ("traffic-spot.biz", "TLS 1.2", True, 443),
+    # client authentication: the record shows the server's certificate
+    "clientauth": ("auth.example.test", "TLS 1.2", True, 44315),
 }
 for name, (sni, version, cert, port) in cases.items():
     recs = records(name, "tls")

@@ -8,8 +8,13 @@
  * SSLv2 framing and lying lengths; JA3 hashes of crafted strings were
  * computed with python3 hashlib.md5.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* strptime */
+#endif
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -172,10 +177,64 @@ static void assert_no_anomaly(const struct tls_state *st)
 #define JA3S_TLS13_STR "771,4866,43-51"
 #define JA3S_TLS13_MD5 "15af977ce25de452b96affa2addb1036"
 #define CERT_SUBJECT "C=US, O=Mamori Test, CN=www.example.test"
-#define CERT_SERIAL "4D:41:4D:4F:52:49"	/* openssl: serial=4D414D4F5249 */
-#define CERT_SHA1 "f5:fe:81:11:5a:c8:38:d8:eb:f7:a7:57:82:ac:51:0f:df:be:9b:a2"
-#define CERT_NOT_BEFORE "2026-11-23T18:41:00"	/* Nov 23 18:41:00 2026 GMT */
-#define CERT_NOT_AFTER "2036-11-20T18:41:00"	/* Nov 20 18:41:00 2036 GMT */
+#define CERT_SERIAL "4D:41:4D:4F:52:49"	/* make.sh: -set_serial 0x4d414d4f5249 */
+
+/*
+ * `openssl x509 -subject -issuer -serial -startdate -enddate -fingerprint
+ * -sha1` of a fixture certificate (cert.txt, client.txt from make.sh), in
+ * Suricata's formats: serial as DER content bytes (a leading 00 when the
+ * high bit is set), fingerprint lowercase, dates "YYYY-MM-DDTHH:MM:SS".
+ */
+struct x509_txt {
+	char subject[256], issuer[256], serial[200], sha1[100];
+	char not_before[32], not_after[32];
+};
+
+static void x509_date(char *dst, size_t cap, const char *v)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	assert_non_null(strptime(v, "%b %d %H:%M:%S %Y", &tm));
+	strftime(dst, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+static void load_x509_txt(const char *name, struct x509_txt *x)
+{
+	char path[512], line[512];
+	snprintf(path, sizeof(path), "%s/tests/data/tls/%s", SRCDIR, name);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	memset(x, 0, sizeof(*x));
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *v = strchr(line, '=');
+		assert_non_null(v);
+		*v++ = '\0';
+		if (!strcmp(line, "subject")) {
+			snprintf(x->subject, sizeof(x->subject), "%s", v);
+		} else if (!strcmp(line, "issuer")) {
+			snprintf(x->issuer, sizeof(x->issuer), "%s", v);
+		} else if (!strcmp(line, "serial")) {
+			char hex[128];
+			bool pad = strlen(v) % 2 || strchr("89ABCDEF", v[0]);
+			snprintf(hex, sizeof(hex), "%s%s",
+				 pad ? (strlen(v) % 2 ? "0" : "00") : "", v);
+			size_t o = 0;
+			for (size_t i = 0; hex[i] && hex[i + 1]; i += 2)
+				o += (size_t)snprintf(x->serial + o, sizeof(x->serial) - o,
+						      "%s%c%c", i ? ":" : "", hex[i], hex[i + 1]);
+		} else if (!strcmp(line, "notBefore")) {
+			x509_date(x->not_before, sizeof(x->not_before), v);
+		} else if (!strcmp(line, "notAfter")) {
+			x509_date(x->not_after, sizeof(x->not_after), v);
+		} else if (!strcmp(line, "sha1 Fingerprint")) {
+			for (size_t i = 0; v[i] && i + 1 < sizeof(x->sha1); i++)
+				x->sha1[i] = (char)tolower((unsigned char)v[i]);
+		}
+	}
+	fclose(f);
+	assert_true(x->subject[0] && x->serial[0] && x->sha1[0] && x->not_after[0]);
+}
 
 static void check_tls12(struct tls_state *st)
 {
@@ -191,27 +250,32 @@ static void check_tls12(struct tls_state *st)
 	assert_buf(tx, APP_BUF_TLS_SNI, "www.example.test");
 	assert_buf(tx, APP_BUF_JA3_STRING, JA3_TLS12_STR);
 	assert_buf(tx, APP_BUF_JA3_HASH, JA3_TLS12_MD5);
-	assert_buf(tx, APP_BUF_TLS_CERT_SUBJECT, CERT_SUBJECT);
-	assert_buf(tx, APP_BUF_TLS_CERT_ISSUER, CERT_SUBJECT);
-	assert_buf(tx, APP_BUF_TLS_CERT_SERIAL, CERT_SERIAL);
-	assert_buf(tx, APP_BUF_TLS_CERT_FINGERPRINT, CERT_SHA1);
-	assert_string_equal(tx->not_before, CERT_NOT_BEFORE);
-	assert_string_equal(tx->not_after, CERT_NOT_AFTER);
+	struct x509_txt x;
+	load_x509_txt("cert.txt", &x);
+	assert_string_equal(x.subject, CERT_SUBJECT);
+	assert_string_equal(x.serial, CERT_SERIAL);
+	assert_buf(tx, APP_BUF_TLS_CERT_SUBJECT, x.subject);
+	assert_buf(tx, APP_BUF_TLS_CERT_ISSUER, x.issuer);
+	assert_buf(tx, APP_BUF_TLS_CERT_SERIAL, x.serial);
+	assert_buf(tx, APP_BUF_TLS_CERT_FINGERPRINT, x.sha1);
+	assert_string_equal(tx->cert.not_before, x.not_before);
+	assert_string_equal(tx->cert.not_after, x.not_after);
 	assert_int_equal(tx->nalpn[0], 1);
 	assert_int_equal(tx->nalpn[1], 1);
 	assert_string_equal(buf_str(&tx->alpn[0][0]), "http/1.1");
 	assert_true(tx->nsig_algs > 0);
 	assert_no_anomaly(st);
-	assert_string_equal(
-		log_of(tx),
-		"{\"event_type\":\"tls\",\"tls\":{\"subject\":\"" CERT_SUBJECT
-		"\",\"issuerdn\":\"" CERT_SUBJECT "\",\"serial\":\"" CERT_SERIAL
-		"\",\"fingerprint\":\"" CERT_SHA1
-		"\",\"sni\":\"www.example.test\",\"version\":\"TLS 1.2\","
-		"\"notbefore\":\"" CERT_NOT_BEFORE "\",\"notafter\":\"" CERT_NOT_AFTER
-		"\",\"ja3\":{\"hash\":\"" JA3_TLS12_MD5 "\",\"string\":\"" JA3_TLS12_STR
-		"\"},\"ja3s\":{\"hash\":\"" JA3S_TLS12_MD5 "\",\"string\":\"" JA3S_TLS12_STR
-		"\"},\"client_alpns\":[\"http/1.1\"],\"server_alpns\":[\"http/1.1\"]}}");
+	char want[4096];
+	snprintf(want, sizeof(want),
+		 "{\"event_type\":\"tls\",\"tls\":{\"subject\":\"%s\",\"issuerdn\":"
+		 "\"%s\",\"serial\":\"%s\",\"fingerprint\":\"%s\",\"sni\":"
+		 "\"www.example.test\",\"version\":\"TLS 1.2\",\"notbefore\":\"%s\","
+		 "\"notafter\":\"%s\",\"ja3\":{\"hash\":\"" JA3_TLS12_MD5
+		 "\",\"string\":\"" JA3_TLS12_STR "\"},\"ja3s\":{\"hash\":\""
+		 JA3S_TLS12_MD5 "\",\"string\":\"" JA3S_TLS12_STR "\"},"
+		 "\"client_alpns\":[\"http/1.1\"],\"server_alpns\":[\"http/1.1\"]}}",
+		 x.subject, x.issuer, x.serial, x.sha1, x.not_before, x.not_after);
+	assert_string_equal(log_of(tx), want);
 }
 
 /* The real TLS 1.2 handshake, in capture segments, 1 byte and 7 bytes at
@@ -254,7 +318,9 @@ static void test_tls12_whole_sides(void **unused)
 	struct tls_tx *tx = tls_tx_get(s.st, 0);
 	assert_non_null(tx);
 	assert_string_equal(tx->ja3_hash, JA3_TLS12_MD5);
-	assert_string_equal(tx->fingerprint, CERT_SHA1);
+	struct x509_txt x;
+	load_x509_txt("cert.txt", &x);
+	assert_string_equal(tx->cert.fingerprint, x.sha1);
 	assert_true(s.st->dir[TS].records >= 3);
 	assert_true(s.st->dir[TC].records >= 3);
 	sess_free(&s);
@@ -277,7 +343,7 @@ static void test_tls13_pcap(void **unused)
 		assert_int_equal(tx->client_max_version, 0x0304);
 		assert_int_equal(tx->server_legacy, 0x0303);
 		assert_int_equal(tx->version, 0x0304);	/* supported_versions */
-		assert_false(tx->cert_seen);		/* encrypted in 1.3 */
+		assert_false(tx->cert.seen);		/* encrypted in 1.3 */
 		assert_buf(tx, APP_BUF_TLS_SNI, "tls13.example.test");
 		assert_buf(tx, APP_BUF_JA3_STRING, JA3_TLS13_STR);
 		assert_buf(tx, APP_BUF_JA3_HASH, JA3_TLS13_MD5);
@@ -713,9 +779,9 @@ static void test_lying_lengths(void **unused)
 	feedn(&s, TC, cert_junk, sizeof(cert_junk), 0);
 	assert_int_equal(s.st->counters[TLS_CNT_BAD_CERTIFICATE], 1);
 	tx = tls_tx_get(s.st, 0);
-	assert_true(tx->cert_seen);
-	assert_int_equal(tx->subject.len, 0);
-	assert_string_equal(tx->fingerprint, "");
+	assert_true(tx->cert.seen);
+	assert_int_equal(tx->cert.subject.len, 0);
+	assert_string_equal(tx->cert.fingerprint, "");
 	sess_free(&s);
 
 	/* Session id length 33 (> 32) in a ServerHello. */
@@ -873,6 +939,72 @@ static void test_one_tx(void **unused)
 	buf_release(&wire);
 }
 
+/* Client authentication: the server asks for a certificate (-verify 1);
+ * both leaf certificates are decoded, the server's is instance 0 of the
+ * tls.cert_* buffers and the client's instance 1; the tx waits for the
+ * client's answer. */
+static void test_client_cert(void **unused)
+{
+	(void)unused;
+	struct x509_txt srv, cli;
+	load_x509_txt("cert.txt", &srv);
+	load_x509_txt("client.txt", &cli);
+	assert_string_equal(cli.subject, "C=US, O=Mamori Client, CN=client.example.test");
+	assert_string_equal(cli.serial, "00:C1");	/* DER: high bit set */
+	for (size_t chunk = 0; chunk < 12; chunk += 11) {
+		struct sess s;
+		sess_init(&s, chunk);
+		feed_pcap(&s, "clientauth.pcap", 44315);
+		struct tls_tx *tx = tls_tx_get(s.st, 0);
+		assert_non_null(tx);
+		assert_true(tx->cert_request);
+		assert_true(tx->client_flight);
+		assert_true(tls_tx_done(tx, false));
+		const struct x509_txt *want[2] = {&srv, &cli};
+		for (uint32_t i = 0; i < 2; i++) {
+			const uint8_t *p;
+			size_t n;
+			static const enum app_buffer bufs[4] = {
+				APP_BUF_TLS_CERT_SUBJECT, APP_BUF_TLS_CERT_ISSUER,
+				APP_BUF_TLS_CERT_SERIAL, APP_BUF_TLS_CERT_FINGERPRINT};
+			const char *vals[4] = {want[i]->subject, want[i]->issuer,
+					       want[i]->serial, want[i]->sha1};
+			for (int b = 0; b < 4; b++) {
+				assert_true(tls_get_buffer(tx, bufs[b], i, &p, &n));
+				assert_int_equal(n, strlen(vals[b]));
+				assert_memory_equal(p, vals[b], n);
+			}
+			assert_false(tls_get_buffer(tx, bufs[0], 2, &p, &n));
+		}
+		assert_string_equal(tx->client_cert.not_after, cli.not_after);
+		/* The EVE record carries the server's certificate. */
+		assert_non_null(strstr(log_of(tx), srv.sha1));
+		assert_null(strstr(log_of(tx), cli.sha1));
+		assert_no_anomaly(s.st);
+		sess_free(&s);
+	}
+	/* Up to the server's first flight: its certificate alone does not
+	 * finish the tx when a client certificate was requested. */
+	struct pcap_segs segs;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/tests/data/tls/clientauth.pcap", SRCDIR);
+	assert_int_equal(pcap_segs_load(&segs, path, 44315), 0);
+	struct sess s;
+	sess_init(&s, 0);
+	for (size_t i = 0; i < segs.nseg; i++) {
+		feedn(&s, segs.seg[i].dir, segs.seg[i].p, segs.seg[i].n, 0);
+		if (segs.seg[i].dir == TC)
+			break;
+	}
+	struct tls_tx *tx = tls_tx_get(s.st, 0);
+	assert_true(tx->cert_request);
+	assert_false(tx->client_flight);
+	assert_false(tls_tx_done(tx, false));
+	assert_string_equal(tx->cert.fingerprint, srv.sha1);
+	sess_free(&s);
+	pcap_segs_free(&segs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -880,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(test_tls12_whole_sides),
 		cmocka_unit_test(test_tls13_pcap),
 		cmocka_unit_test(test_flame_sni),
+		cmocka_unit_test(test_client_cert),
 		cmocka_unit_test(test_grease_ja3),
 		cmocka_unit_test(test_hello_across_records),
 		cmocka_unit_test(test_hello_retry),

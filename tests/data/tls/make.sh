@@ -8,6 +8,10 @@
 #                certificate in clear
 #   tls13.pcap   TLS 1.3, SNI tls13.example.test, port 8443 (port hint);
 #                the certificate is encrypted: only hellos are parsed
+#   client.pem   self-signed client certificate (client.txt: openssl's view)
+#   clientauth.pcap  TLS 1.2 on port 44315 where the server asks for a
+#                client certificate (-verify 1) and the client sends
+#                client.pem: both certificates are in clear
 #   flame.pcap   TLS 1.2 ClientHello whose SNI is a published Flame C&C
 #                domain (traffic-spot.biz; CrySyS Lab "sKyWIper" report,
 #                2012-05-31, C&C server list; Kaspersky "The Flame: Questions
@@ -25,6 +29,9 @@ trap 'rm -rf "$TMP"' EXIT
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-keyout "$TMP/key.pem" -out cert.pem -days 3650 -set_serial 0x4d414d4f5249 \
 	-subj "/C=US/O=Mamori Test/CN=www.example.test" 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$TMP/client.key" -out client.pem -days 3650 -set_serial 0x00c1 \
+	-subj "/C=US/O=Mamori Client/CN=client.example.test" 2>/dev/null
 
 # capture NAME PORT -- s_server args -- s_client args
 capture() {
@@ -56,14 +63,21 @@ capture tls12 44312 -tls1_2 -alpn http/1.1 -- \
 	-tls1_2 -servername www.example.test -alpn http/1.1
 capture tls13 8443 -tls1_3 -- -tls1_3 -servername tls13.example.test
 capture flame 443 -tls1_2 -- -tls1_2 -servername traffic-spot.biz
+capture clientauth 44315 -tls1_2 -verify 1 -CAfile client.pem -- \
+	-tls1_2 -servername auth.example.test -cert client.pem \
+	-key "$TMP/client.key"
 
 # Independent references for the tests: OpenSSL's view of the certificate
 # and tshark's JA3/JA3S of each capture.
-openssl x509 -in cert.pem -noout -subject -issuer -serial -dates \
+openssl x509 -in cert.pem -noout -subject -issuer -serial -startdate -enddate \
 	-fingerprint -sha1 -nameopt sep_comma_plus_space,sname,utf8,-esc_msb \
 	>cert.txt
-for f in tls12 tls13 flame; do
+openssl x509 -in client.pem -noout -subject -issuer -serial -startdate \
+	-enddate -fingerprint -sha1 \
+	-nameopt sep_comma_plus_space,sname,utf8,-esc_msb >client.txt
+for f in tls12 tls13 flame clientauth; do
 	tshark -r "$f.pcap" -d tcp.port==44312,tls -d tcp.port==8443,tls \
+		-d tcp.port==44315,tls \
 		-Y "tls.handshake.type==1 || tls.handshake.type==2" -T fields \
 		-e tls.handshake.ja3 -e tls.handshake.ja3_full \
 		-e tls.handshake.ja3s -e tls.handshake.ja3s_full 2>/dev/null |

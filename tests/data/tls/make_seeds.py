@@ -91,7 +91,8 @@ def main():
     for f in os.listdir(OUT):
         os.unlink(os.path.join(OUT, f))
     caps = {n: pcap_sides(os.path.join(HERE, n + ".pcap"), p)
-            for n, p in (("tls12", 44312), ("tls13", 8443), ("flame", 443))}
+            for n, p in (("tls12", 44312), ("tls13", 8443), ("flame", 443),
+                         ("clientauth", 44315))}
     for n, (c, s) in caps.items():
         seed(n + "-whole", c, s, 31)
         seed(n + "-bytewise", c, s, 0)
