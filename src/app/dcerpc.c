@@ -835,6 +835,7 @@ static void dcerpc_log_tx(const void *vtx, struct app_logger *lg)
 	lg->end(lg);
 }
 
+/* dcerpc.stub_data: idx 0 the request stub (to server), idx 1 the response's. */
 static bool dcerpc_get_buffer(const void *vtx, enum app_buffer which,
 			      uint32_t idx, const uint8_t **data, size_t *len)
 {

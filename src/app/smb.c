@@ -21,23 +21,35 @@
  * record whose header is not NBSS, the parser resynchronises on the next
  * "\0 len len len \xfeSMB / \xffSMB / \xfdSMB" pattern.
  *
- * Transactions: one per request/response, matched by (version, message
- * id, command): SMB2 message id, SMB1 PID<<16|MID.  An SMB2 interim
- * response (STATUS_PENDING with the async flag) leaves the transaction
- * open until the final response; responses may come in any order.  SMB1
- * AndX chains give one transaction per chained command; SMB2 compounds one
- * per message (related ones inherit session, tree and file id).  A
- * transaction whose pipe data started a DCERPC call keeps a reference to
- * it and is only done when the call is complete (or the flow ends), so
- * its record and the rule engine see request and response together.
+ * Transactions follow Suricata 7's model so EVE counts match it: one per
+ * request/response, matched by (version, message id, command) -- SMB2
+ * message id, SMB1 PID<<16|MID -- except that SMB2 READ, WRITE,
+ * QUERY_INFO and SET_INFO have none of their own: file data goes to one
+ * transaction per file and direction (done when the file closes), pipe
+ * data to DCERPC, and a write or read whose pipe data starts a DCERPC
+ * call gets a transaction for that call (SET_INFO only for renames and
+ * delete dispositions).  An SMB2 interim response (STATUS_PENDING with
+ * the async flag) leaves the transaction open until the final response;
+ * responses may come in any order.  SMB1 AndX chains give one
+ * transaction per chained command; SMB2 compounds one per message
+ * (related ones inherit session, tree and -- once the CREATE's response
+ * names it -- file id).  A transaction whose pipe data started a DCERPC
+ * call keeps a reference to it and is only done when the call is
+ * complete (or the flow ends), so its record and the rule engine see
+ * request and response together.
  *
  * State machine of a session (per flow):
  *   NEGOTIATE req/resp  -> smb2_negotiate / smb1_negotiate: dialect known
  *   SESSION_SETUP       -> smb_ntlmssp: user/domain/host, status
  *   TREE_CONNECT        -> smb_tree_add: tree id -> share, pipe or not
- *   CREATE / NT_CREATE  -> smb_file_add: file id -> name, pipe, DCERPC
- *   READ/WRITE/IOCTL/TRANS on a pipe -> dcerpc_assoc_feed
- *   CLOSE               -> smb_file_del; LOGOFF / TREE_DISCONNECT: logged
+ *   CREATE / NT_CREATE  -> smb_file_add: file id -> name, pipe, DCERPC;
+ *                          smb2_create_resolve for related compounds
+ *   READ/WRITE (SMB2)   -> smb2_rw: smb_file_tx or smb_pipe_data
+ *   IOCTL/TRANS/READ_ANDX/WRITE_ANDX on a pipe -> smb_pipe_data
+ *                          -> dcerpc_assoc_feed -> smb_on_call
+ *   SET_INFO            -> smb2_set_info (rename, delete on close)
+ *   CLOSE               -> smb_file_close (deferred while a call waits);
+ *                          LOGOFF / TREE_DISCONNECT: logged
  *
  * Invariants: every length and offset is checked through a cursor; names
  * are capped at SMB_NAME_CAP bytes of UTF-8, trees at SMB_MAX_TREES,
@@ -95,8 +107,7 @@
 	X(TOO_MANY_FILES, "smb.too_many_files")                               \
 	X(NAME_CAPPED, "smb.name_capped")                                     \
 	X(GAP, "smb.gap")                                                     \
-	X(RESYNC, "smb.resync")                                               \
-	X(LARGE_RECORD, "smb.large_record")
+	X(RESYNC, "smb.resync")
 
 enum smb_counter {
 #define SMB_CNT_ENUM(id, name) SMB_CNT_##id,
@@ -656,7 +667,9 @@ static struct smb_tx *smb_tx_for(struct smb_state *st, uint8_t ver, uint16_t cmd
 	if (resp) {
 		tx = smb_tx_find(st, ver, cmd, msg_id);
 		if (!tx) {
-			smb_count(st, SMB_CNT_UNMATCHED_RESPONSE);
+			/* SMB2 oplock break notifications have no request. */
+			if (msg_id != UINT64_MAX)
+				smb_count(st, SMB_CNT_UNMATCHED_RESPONSE);
 			tx = smb_tx_new(st, ver, cmd, msg_id, ts);
 		}
 		if (tx) {
@@ -902,10 +915,6 @@ static void smb2_session_setup(struct smb_msg *m, struct cursor *b)
 			return;
 		}
 	} else {
-		uint16_t sflags;
-		if (!cur_u16le(b, &ssz) || !cur_u16le(b, &sflags) ||
-		    !cur_u16le(b, &off) || !cur_u16le(b, &len))
-			return;
 		return;	/* the challenge carries nothing Suricata logs */
 	}
 	const uint8_t *p;
@@ -946,20 +955,12 @@ static const uint8_t smb2_fid_ff[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 					0xff, 0xff, 0xff, 0xff};
 
 /*
- * The 16-byte file id at the cursor.  A related compound request says
- * "the file the CREATE before me opens" with all-ones; that id is only
- * known from the create's response, so such requests keep the all-ones
- * id (a placeholder file for pipe data) and smb2_create_resolve() moves
- * them to the real id when the response arrives.
+ * A related compound request names "the file the CREATE before me opens"
+ * with an all-ones file id; that id is only known from the create's
+ * response, so such requests keep the all-ones id (and a placeholder file
+ * for pipe data) and smb2_create_resolve() moves them to the real id when
+ * the response arrives.
  */
-static bool smb2_fid(struct smb_msg *m, struct cursor *c, uint8_t fid[16],
-		     bool related)
-{
-	(void)m;
-	(void)related;
-	return cur_copy(c, fid, 16);
-}
-
 static void smb2_create_resolve(struct smb_state *st, const uint8_t fid[16])
 {
 	for (size_t i = 0; i < st->ntx; i++) {
@@ -1058,7 +1059,7 @@ static void smb2_create(struct smb_msg *m, struct cursor *b, uint32_t tree_id)
 	smb2_create_resolve(st, tx->fid);
 }
 
-static void smb2_close(struct smb_msg *m, struct cursor *b, bool related)
+static void smb2_close(struct smb_msg *m, struct cursor *b)
 {
 	struct smb_tx *tx = m->tx;
 	if (m->resp) {
@@ -1067,7 +1068,7 @@ static void smb2_close(struct smb_msg *m, struct cursor *b, bool related)
 		return;
 	}
 	uint8_t fid[16];
-	if (!cur_skip(b, 8) || !smb2_fid(m, b, fid, related)) {
+	if (!cur_skip(b, 8) || !cur_copy(b, fid, 16)) {
 		smb_count(m->st, SMB_CNT_TRUNCATED);
 		return;
 	}
@@ -1185,15 +1186,15 @@ static void smb2_rw(struct smb_msg *m, struct cursor *b)
 		smb_pipe_data(m, fid, p, n);
 }
 
-static void smb2_ioctl(struct smb_msg *m, struct cursor *b, bool related)
+static void smb2_ioctl(struct smb_msg *m, struct cursor *b)
 {
 	struct smb_tx *tx = m->tx;
 	uint16_t ssz, rsv;
-	uint32_t ctl, in_off, in_cnt, x, out_off, out_cnt;
+	uint32_t ctl, in_off, in_cnt, out_off, out_cnt;
 	uint8_t fid[16];
 	tx->type = SMB_TX_IOCTL;
 	if (!cur_u16le(b, &ssz) || !cur_u16le(b, &rsv) || !cur_u32le(b, &ctl) ||
-	    !smb2_fid(m, b, fid, related) || !cur_u32le(b, &in_off) ||
+	    !cur_copy(b, fid, 16) || !cur_u32le(b, &in_off) ||
 	    !cur_u32le(b, &in_cnt)) {
 		smb_count(m->st, SMB_CNT_TRUNCATED);
 		return;
@@ -1215,7 +1216,6 @@ static void smb2_ioctl(struct smb_msg *m, struct cursor *b, bool related)
 		smb_count(m->st, SMB_CNT_TRUNCATED);
 		return;
 	}
-	(void)x;
 	if (smb_data_at(m, out_off, out_cnt, &p, &n))
 		smb_pipe_data(m, fid, p, n);
 }
@@ -1410,11 +1410,11 @@ static void smb2_message(struct smb_msg *m)
 		smb2_create(m, &c, tree_id);
 		break;
 	case SMB2_CLOSE:
-		smb2_close(m, &c, related);
+		smb2_close(m, &c);
 		break;
 	case SMB2_IOCTL:
 		if (!error_body)
-			smb2_ioctl(m, &c, related);
+			smb2_ioctl(m, &c);
 		break;
 	default:
 		break;
@@ -1695,13 +1695,11 @@ static void smb1_trans(struct smb_msg *m, struct smb1_block *blk)
 	if (!m->resp) {
 		uint8_t scount, rsv;
 		uint16_t func, fid;
-		struct cursor w2 = w;
 		if (!cur_skip(&w, 22) || !cur_u16le(&w, &dcnt) || !cur_u16le(&w, &doff) ||
 		    !cur_u8(&w, &scount) || !cur_u8(&w, &rsv)) {
 			smb_count(m->st, SMB_CNT_TRUNCATED);
 			return;
 		}
-		(void)w2;
 		if (scount < 2 || !cur_u16le(&w, &func) || !cur_u16le(&w, &fid))
 			return;
 		if (func != 0x26)	/* TransactNmPipe */
@@ -1758,6 +1756,8 @@ static void smb1_command(struct smb_msg *m, const struct smb1_hdr *h,
 {
 	struct smb_state *st = m->st;
 	uint64_t key = ((uint64_t)h->pid_high << 32) | ((uint64_t)h->pid << 16) | h->mid;
+	if (cmd == 0xa4)
+		return;	/* NT_CANCEL is never answered: no transaction */
 	struct smb_tx *tx = smb_tx_for(st, 1, cmd, key, m->resp, m->ts);
 	if (!tx)
 		return;
@@ -1989,7 +1989,6 @@ static struct app_result smb_parse(void *state, int dir, const uint8_t *data,
 				r.needed = 4 + want;
 				break;
 			}
-			smb_count(st, SMB_CNT_LARGE_RECORD);
 			smb_record(st, d, p + 4, want, true, ts);
 			st->skip[d] = rlen - want;
 			pos += 4 + want;
@@ -2302,6 +2301,13 @@ static void smb_log_tx(const void *vtx, struct app_logger *lg)
 	lg->end(lg);
 }
 
+/*
+ * smb.share: tree connects to non-pipe shares; smb.named_pipe: tree
+ * connects to IPC$-like pipe shares (Suricata) and, beyond Suricata, the
+ * pipe name of a CREATE on such a tree ("srvsvc"); ntlmssp user/domain of
+ * session setups; dcerpc.stub_data: idx 0 the reassembled request stub
+ * (to server), idx 1 the response stub (to client).
+ */
 static bool smb_get_buffer(const void *vtx, enum app_buffer which, uint32_t idx,
 			   const uint8_t **data, size_t *len)
 {

@@ -30,7 +30,7 @@ import yaml
 
 EMULATED_VERSION = (7, 0, 99)
 # Event types mamori writes today.  A check over another type is skipped.
-BASE_EVENT_TYPES = {"flow", "http", "dns", "smtp", "stats"}
+BASE_EVENT_TYPES = {"flow", "http", "dns", "smtp", "tls", "ssh", "smb", "dcerpc", "stats"}
 DETECT_EVENT_TYPES = {"alert"}
 
 

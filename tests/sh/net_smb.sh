@@ -5,7 +5,10 @@
 # records: the srvsvc interface and opnum 31 in every MS08-067 variant
 # (fragments, TCP segments, context id > 0, big-endian, SMB1), atsvc
 # opnum 0, share names, NTLMSSP users, failed-logon statuses, compound and
-# async responses, DCERPC directly over TCP.
+# async responses, DCERPC directly over TCP.  When `mamori net` has the
+# rule engine (-S), also checks alerts on dcerpc.stub_data (the traversal
+# in every variant, none for the ordinary path), smb.share and
+# smb.ntlmssp_user.
 set -u
 : "${MAMORI:?}" "${SRCDIR:?}"
 command -v python3 >/dev/null || { echo "skip: python3 missing"; exit 77; }
@@ -22,7 +25,29 @@ for f in "$data"/*.pcap; do
 	fi
 done
 
-python3 - "$tmp" <<'EOF'
+# With the rule engine: the reassembled stub carries the traversal path in
+# every MS08-067 variant, not in the ordinary-path call.
+if "$MAMORI" net --help 2>&1 | grep -q -- ' -S '; then
+	cat >"$tmp/smb.rules" <<'RULES'
+alert smb any any -> any any (msg:"traversal in DCERPC stub over SMB"; dcerpc.stub_data; content:"|5c 00 2e 00 2e 00 5c 00|"; sid:9000001;)
+alert dcerpc any any -> any any (msg:"traversal in DCERPC stub over TCP"; dcerpc.stub_data; content:"|5c 00 2e 00 2e 00 5c 00|"; sid:9000002;)
+alert smb any any -> any any (msg:"ADMIN$ tree connect"; smb.share; content:"ADMIN$"; sid:9000003;)
+alert smb any any -> any any (msg:"NTLMSSP user"; smb.ntlmssp_user; content:"mamorismb"; sid:9000004;)
+RULES
+	for n in ms08067_smb2 ms08067_frags ms08067_tcpseg ms08067_ctx ms08067_be ms08067_smb1 netpr_benign dcerpc_tcp smb2_admin smb2_failed; do
+		if ! "$MAMORI" net -q -k none -S "$tmp/smb.rules" -r "$data/$n.pcap" -l "$tmp/rules-$n" >"$tmp/rules-$n.log" 2>&1; then
+			echo "FAIL: mamori net -S on $n"
+			cat "$tmp/rules-$n.log"
+			exit 1
+		fi
+	done
+	have_rules=1
+else
+	echo "note: mamori net has no -S; alert checks skipped"
+	have_rules=0
+fi
+
+python3 - "$tmp" "$have_rules" <<'EOF'
 import json
 import os
 import sys
@@ -132,6 +157,17 @@ check(len(dce) == 4 and len(req) == 2 and all(d["req"]["opnum"] == 31 and d["req
 check(all(d["rpc_version"] == "5.0" for d in dce), "dcerpc_tcp: rpc_version")
 bind = [d for d in dce if d["request"] == "BIND"]
 check(all([i["ack_result"] for i in d["interfaces"]] == [2, 0] for d in bind), "dcerpc_tcp: bind_ack results")
+
+if sys.argv[2] == "1":
+    def sids(name):
+        return sorted(r["alert"]["signature_id"] for r in eve("rules-" + name, "alert"))
+    for name in ("ms08067_smb2", "ms08067_frags", "ms08067_tcpseg", "ms08067_ctx", "ms08067_be", "ms08067_smb1"):
+        # "alert dcerpc" rules also inspect DCERPC carried over SMB (as Suricata).
+        check(sids(name) in ([9000001], [9000001, 9000002]), "%s: stub traversal alert once" % name)
+    check(sids("netpr_benign") == [], "netpr_benign: no alert")
+    check(sids("dcerpc_tcp") == [9000002, 9000002], "dcerpc_tcp: LE and BE traversal alerts")
+    check(9000003 in sids("smb2_admin"), "smb2_admin: smb.share ADMIN$ alert")
+    check(sids("smb2_failed").count(9000004) == 3, "smb2_failed: smb.ntlmssp_user on 3 logons")
 
 if fails:
     print("%d checks failed" % len(fails))

@@ -3,6 +3,9 @@
 here: each TCP conversation becomes [chunk byte] + segments [dir][u16be
 len][payload] (fuzz_smb_common.h), cut to at most 6 KiB, plus malformed
 variants (truncated, a length field set to 0xff.., bytes flipped).
+The fuzz-* seeds next to them were picked from coverage-guided libFuzzer
+runs of fuzz_smb/fuzz_dcerpc (smb.c/dcerpc.c instrumented) and are kept
+as they are; this script does not touch them.
 
 Usage: make_fuzz_corpus.py PCAPDIR CORPUSROOT
 """
