@@ -18,14 +18,17 @@
  *   state          event                        next / function
  *   PH_START       empty line                   PH_START (skipped)
  *   PH_START       request line                 PH_HEADERS  req_line()
- *                  (HTTP/0.9: no protocol)      message done
+ *                  (no protocol)                PH_V09
+ *   PH_V09         "Name:" header line          PH_HEADERS (counted: missing
+ *                                               protocol), else HTTP/0.9 done
  *   PH_START       status line                  PH_HEADERS  resp_line()
  *   PH_START       response not "HTTP/"         PH_BODY_CLOSE (line is body)
  *   PH_HEADERS     header / continuation line   PH_HEADERS  hdr_line()
  *   PH_HEADERS     empty line                   body_start(): PH_BODY_LEN,
  *                                               PH_CHUNK_SIZE, PH_BODY_CLOSE,
  *                                               PH_START (no body / 1xx),
- *                                               PH_TUNNEL (CONNECT 2xx, 101)
+ *                                               PH_RESYNC (CONNECT 2xx: probe
+ *                                               once), PH_TUNNEL (101)
  *   PH_BODY_LEN    Content-Length bytes         msg_done() -> PH_START
  *   PH_CHUNK_SIZE  hex size line (size 0)       PH_CHUNK_DATA (PH_TRAILERS)
  *   PH_CHUNK_DATA  size bytes                   PH_CHUNK_END
@@ -35,6 +38,8 @@
  *   any            APP_F_GAP, bad chunk size    PH_RESYNC  (message cut)
  *   PH_RESYNC      line starting "METHOD " or   PH_START
  *                  "HTTP/1." after a line end
+ *                  (after CONNECT: the first     PH_START, else PH_TUNNEL)
+ *                  bytes only
  *   any            APP_F_EOF                    PH_CLOSED  (message cut)
  *
  * Gaps: APP_F_GAP does not say how many bytes were lost, so a body with a
@@ -57,10 +62,11 @@
  * per-tx caches (normalised URI and header buffers), so a tx must not be
  * inspected from two threads at once (flows are owned by one worker).
  *
- * Buffers present in both directions (http.header, http.header.raw,
- * http.cookie, http.content_type, http.content_len, http.protocol) use
- * idx as the direction: 0 = request (APP_DIR_TOSERVER), 1 = response.
- * The others answer for idx 0 only.
+ * Buffers present in both messages (http.header, http.header.raw,
+ * http.cookie, http.content_type, http.content_len, http.protocol) have
+ * up to two instances, the request's then the response's, absent ones
+ * skipped (the rule engine walks idx until get_buffer() says no).  The
+ * others answer for idx 0 only.
  *
  * Normalisation (http.uri): the path is percent-decoded (every valid %XX,
  * invalid escapes kept as sent) and dot segments are removed (RFC 3986
@@ -72,6 +78,26 @@
  * lines joined by one space, trailing blanks cut, and Cookie (requests) /
  * Set-Cookie (responses) left out, as Suricata's documentation says.
  * Chunked trailers are parsed and bounded but not stored.
+ *
+ * Bodies: de-chunked bytes are kept up to body_limit per message; with
+ * Content-Encoding gzip/x-gzip (gzip or zlib framing) or deflate (zlib
+ * framing or raw deflate, told apart by the first two bytes as browsers
+ * do) the kept bytes are inflated into at most decompress_limit bytes
+ * (http.decompress_capped when cut).  http.request_body/response_body
+ * (file_data) return the decoded body when decoding produced bytes, else
+ * the kept ones.  EVE "length" is every de-chunked response body byte
+ * seen, before decoding (libhtp's response_message_len).
+ *
+ * EVE "http" fields, in Suricata's order (output-json-http.c, extended
+ * on): hostname, http_port (only when the Host/URI has a port), url (as
+ * sent), http_user_agent, http_content_type (response, up to ';'),
+ * http_refer, http_method, protocol (request's), status and redirect
+ * (when there is a status line), length.
+ *
+ * Untrusted bytes are read by index inside lengths checked at each step
+ * rather than through struct cursor: HTTP is text split with memchr and
+ * scanned token by token, not fixed-size fields, and each scan is bounded
+ * by the line it walks.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -96,6 +122,7 @@
 	X(INVALID_RESPONSE_LINE, "http.invalid_response_line")                \
 	X(INVALID_STATUS_CODE, "http.invalid_status_code")                    \
 	X(INVALID_PROTOCOL, "http.invalid_protocol")                          \
+	X(MISSING_PROTOCOL, "http.request_line_missing_protocol")             \
 	X(START_LINE_TOO_LONG, "http.start_line_too_long")                    \
 	X(HEADER_LINE_TOO_LONG, "http.header_line_too_long")                  \
 	X(TOO_MANY_HEADERS, "http.too_many_headers")                          \
@@ -229,6 +256,7 @@ struct http_tx {
 
 enum http_phase {
 	PH_START = 0,
+	PH_V09,
 	PH_HEADERS,
 	PH_BODY_LEN,
 	PH_CHUNK_SIZE,
@@ -251,6 +279,7 @@ struct http_dir {
 	uint32_t trailers;	/* trailer lines seen */
 	uint32_t bad_lines;	/* consecutive invalid request lines */
 	bool resync_bol;	/* PH_RESYNC: at the start of a line */
+	bool tunnel_probe;	/* PH_RESYNC after CONNECT: one look only */
 	bool z_on;		/* zs initialised */
 	bool z_stop;		/* decoding ended (capped, error, end) */
 	uint8_t z_pre[2];	/* first body bytes before zlib/raw is known */
@@ -743,9 +772,10 @@ static int req_line(struct http_state *st, struct http_dir *d,
 	uri_split(tx);
 	d->tx = tx;
 	if (m->c.len == 0) {
-		m->v09 = true;	/* HTTP/0.9: no headers, no body */
-		m->headers_done = true;
-		msg_done(st, d, false);
+		/* HTTP/0.9 (no headers, no body) unless header lines follow:
+		 * PH_V09 looks at the next line (libhtp does the same) */
+		m->v09 = true;
+		d->phase = PH_V09;
 		return 1;
 	}
 	if (m->c.len < 5 || !eq_nocase(msg_ptr(m, m->c), 5, "HTTP/", 5))
@@ -758,7 +788,6 @@ struct http_line {
 	const uint8_t *p;	/* content without the line end */
 	size_t n;
 	size_t eol;		/* 0, 1 (LF) or 2 (CRLF) */
-	size_t rawn;		/* bytes of the line as sent, capped */
 	bool too_long;
 };
 
@@ -984,11 +1013,12 @@ static void hdr_finalize(struct http_state *st, struct http_msg *m)
 		struct http_field *f = &m->f[i];
 		if (f->dup)
 			continue;
-		const uint8_t *name = msg_ptr(m, f->name);
+		/* names always live in raw (non-empty, so raw.p is set) */
+		const uint8_t *name = m->raw.p + f->name.off;
 		uint8_t c0 = lower(name[0]);
 		bool has_dup = false;
 		for (uint32_t j = i + 1; j < m->nf && !has_dup; j++) {
-			const uint8_t *nj = msg_ptr(m, m->f[j].name);
+			const uint8_t *nj = m->raw.p + m->f[j].name.off;
 			has_dup = m->f[j].name.len == f->name.len &&
 				  lower(nj[0]) == c0 &&
 				  eq_nocase(nj, f->name.len, (const char *)name,
@@ -1158,16 +1188,26 @@ static uint8_t encoding_of(struct http_state *st, struct http_msg *m)
 	return ENC_NONE;
 }
 
-static void tunnel(struct http_state *st)
+/*
+ * The connection stops carrying this HTTP exchange (CONNECT 2xx, 101).
+ * With probe (CONNECT), each direction's first bytes decide: HTTP again
+ * (a plain-text proxy tunnel, as Suricata follows) or opaque bytes.
+ */
+static void tunnel(struct http_state *st, bool probe)
 {
 	for (int i = 0; i < 2; i++) {
 		struct http_dir *d = &st->d[i];
-		if (d->phase == PH_START || d->phase == PH_RESYNC) {
-			d->phase = PH_TUNNEL;
-		} else if (d->phase != PH_CLOSED) {
+		if (d->phase == PH_CLOSED)
+			continue;
+		if (d->phase != PH_START && d->phase != PH_RESYNC) {
 			d->phase = PH_TUNNEL;
 			msg_done(st, d, true);
 		}
+		buf_reset(&d->line);
+		d->line_long = false;
+		d->phase = probe ? PH_RESYNC : PH_TUNNEL;
+		d->resync_bol = true;
+		d->tunnel_probe = probe;
 	}
 }
 
@@ -1213,7 +1253,7 @@ static void body_start(struct http_state *st, struct http_dir *d, bool resp)
 		if (tx->status == 101 ||
 		    (connect && tx->status >= 200 && tx->status < 300)) {
 			msg_done(st, d, false);
-			tunnel(st);
+			tunnel(st, tx->status != 101);
 			return;
 		}
 		if (head || tx->status == 204 || tx->status == 304) {
@@ -1226,6 +1266,11 @@ static void body_start(struct http_state *st, struct http_dir *d, bool resp)
 	} else if (cl > 0) {
 		d->phase = PH_BODY_LEN;
 		d->remain = (uint64_t)cl;
+		/* one allocation for the kept part instead of doubling */
+		size_t keep = (uint64_t)cl < st->cfg->body_limit ? (size_t)cl
+								   : st->cfg->body_limit;
+		if (keep > 0 && keep <= m->body.max && !buf_reserve(&m->body, keep))
+			count(st, HC_NOMEM);
 	} else if (cl == 0 || !resp) {
 		msg_done(st, d, false);
 	} else {
@@ -1263,9 +1308,10 @@ static void resync(struct http_state *st, struct http_dir *d, bool bol)
 {
 	msg_done(st, d, true);
 	if (d->phase != PH_CLOSED && d->phase != PH_TUNNEL) {
-		d->phase = PH_RESYNC;
+		d->phase = d->tunnel_probe ? PH_TUNNEL : PH_RESYNC;
 		d->resync_bol = bol;
 	}
+	d->tunnel_probe = false;
 	buf_reset(&d->line);
 	d->line_long = false;
 }
@@ -1341,7 +1387,6 @@ static bool next_line(struct http_state *st, struct http_dir *d,
 	ln->too_long = ln->n > max;
 	if (ln->too_long)
 		ln->n = max;
-	ln->rawn = ln->n + ln->eol;
 	return true;
 }
 
@@ -1354,6 +1399,42 @@ static void line_done(struct http_dir *d)
 }
 
 /* --------------------------------------------------------------- parsing */
+
+/* "Name:" with a token name: a header line, not a request line. */
+static bool looks_like_header(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && http_tchar[p[i]])
+		i++;
+	return i > 0 && i < n && p[i] == ':';
+}
+
+/*
+ * A line where a message may start.  Returns 0, or -1 when the stream is
+ * given up (too many invalid lines, tx cap, memory).
+ */
+static int start_line(struct http_state *st, struct http_dir *d,
+		      const struct http_line *ln, uint64_t ts)
+{
+	if (ln->n == 0 && ln->eol) {
+		line_done(d);
+		return 0;	/* blank lines between messages */
+	}
+	int r = d == &st->d[APP_DIR_TOCLIENT]
+			? resp_line(st, d, ln, ts)
+			: req_line(st, d, ln->p, ln->n, ln->too_long, ts);
+	line_done(d);
+	if (r > 0) {
+		d->bad_lines = 0;
+		return 0;
+	}
+	if (r < 0 || ++d->bad_lines >= HTTP_MAX_BAD_LINES) {
+		count(st, HC_DESYNC);
+		d->phase = PH_CLOSED;
+		return -1;
+	}
+	return 0;
+}
 
 static enum app_status parse_dir(struct http_state *st, int dir,
 				 const uint8_t *data, size_t len, uint64_t ts)
@@ -1368,7 +1449,8 @@ static enum app_status parse_dir(struct http_state *st, int dir,
 		struct http_msg *m = d->tx ? (resp ? &d->tx->resp : &d->tx->req) : NULL;
 		switch (d->phase) {
 		case PH_START:
-			if (resp && !d->tx && d->line.len == 0 && v09_next(st)) {
+			if (resp && !d->tx && d->line.len == 0 && v09_next(st) &&
+			    looks_like_start(data + off, len - off, APP_DIR_TOCLIENT) == 0) {
 				/* HTTP/0.9 answer: no status line, body to EOF */
 				struct http_tx *tx = resp_tx(st);
 				if (!tx)
@@ -1378,26 +1460,35 @@ static enum app_status parse_dir(struct http_state *st, int dir,
 				tx->resp.present = true;
 				tx->resp.headers_done = true;
 				d->phase = PH_BODY_CLOSE;
+				/* the server answered: the request was all there */
+				struct http_dir *q = &st->d[APP_DIR_TOSERVER];
+				if (q->tx == tx && q->phase == PH_V09) {
+					tx->req.headers_done = true;
+					msg_done(st, q, false);
+				}
 				break;
 			}
 			if (!next_line(st, d, data, len, &off, &ln))
 				break;
-			if (ln.n == 0 && ln.eol) {
+			if (start_line(st, d, &ln, ts) < 0)
+				return APP_ERROR;
+			break;
+		case PH_V09:
+			if (!next_line(st, d, data, len, &off, &ln))
+				break;
+			if (looks_like_header(ln.p, ln.n)) {
+				/* "GET /x" then headers: HTTP/1.x missing its protocol */
+				m->v09 = false;
+				count(st, HC_MISSING_PROTOCOL);
+				d->phase = PH_HEADERS;
+				hdr_line(st, m, ln.p, ln.n, ln.eol, ln.too_long);
 				line_done(d);
-				break;	/* blank lines between messages */
-			}
-			int r = resp ? resp_line(st, d, &ln, ts)
-				     : req_line(st, d, ln.p, ln.n, ln.too_long, ts);
-			line_done(d);
-			if (r > 0) {
-				d->bad_lines = 0;
 				break;
 			}
-			if (r < 0 || ++d->bad_lines >= HTTP_MAX_BAD_LINES) {
-				count(st, HC_DESYNC);
-				d->phase = PH_CLOSED;
+			m->headers_done = true;
+			msg_done(st, d, false);
+			if (start_line(st, d, &ln, ts) < 0)
 				return APP_ERROR;
-			}
 			break;
 		case PH_HEADERS:
 		case PH_TRAILERS:
@@ -1498,12 +1589,17 @@ static enum app_status parse_dir(struct http_state *st, int dir,
 			int like = looks_like_start(tmp, sn + t, dir);
 			if (like > 0) {
 				d->phase = PH_START;
+				d->tunnel_probe = false;
 			} else if (like < 0 && sn + t < sizeof(tmp)) {
 				buf_append_some(&d->line, data + off, t);
 				off += t;
 			} else {
 				buf_reset(&d->line);
 				d->resync_bol = false;
+				if (d->tunnel_probe) {
+					d->tunnel_probe = false;
+					d->phase = PH_TUNNEL;
+				}
 			}
 			break;
 		}
@@ -1594,12 +1690,11 @@ static struct app_result http_parse(void *state, int dir, const uint8_t *data,
 	if (flags & APP_F_EOF) {
 		if (d->phase == PH_START && d->line.len) {
 			/* a last line without its line end */
-			struct http_line ln = {d->line.p, d->line.len, 0, 0, false};
+			struct http_line ln = {d->line.p, d->line.len, 0, false};
 			if (ln.n > st->cfg->max_line) {
 				ln.n = st->cfg->max_line;
 				ln.too_long = true;
 			}
-			ln.rawn = ln.n;
 			if (dir)
 				resp_line(st, d, &ln, ts);
 			else
@@ -1614,6 +1709,9 @@ static struct app_result http_parse(void *state, int dir, const uint8_t *data,
 			line_done(d);
 		}
 		if (d->phase == PH_BODY_CLOSE) {
+			msg_done(st, d, false);
+		} else if (d->phase == PH_V09 && d->tx) {
+			d->tx->req.headers_done = true;	/* a whole HTTP/0.9 request */
 			msg_done(st, d, false);
 		} else if (d->tx) {
 			msg_done(st, d, true);
@@ -1826,13 +1924,8 @@ static bool body_out(const struct http_msg *m, const uint8_t **data, size_t *len
 	return true;
 }
 
-static bool http_get_buffer(const void *txv, enum app_buffer which,
-			    uint32_t idx, const uint8_t **data, size_t *len)
+static bool buffer_both_ways(enum app_buffer which)
 {
-	/* the caches are filled on first use; the tx itself is not const */
-	struct http_tx *tx = (struct http_tx *)(uintptr_t)txv;
-	struct http_msg *rq = &tx->req, *rs = &tx->resp;
-	bool both = false;
 	switch (which) {
 	case APP_BUF_HTTP_HEADER:
 	case APP_BUF_HTTP_HEADER_RAW:
@@ -1840,15 +1933,21 @@ static bool http_get_buffer(const void *txv, enum app_buffer which,
 	case APP_BUF_HTTP_CONTENT_TYPE:
 	case APP_BUF_HTTP_CONTENT_LEN:
 	case APP_BUF_HTTP_PROTOCOL:
-		both = true;
-		break;
+		return true;
 	default:
-		break;
-	}
-	if (idx > (both ? 1u : 0u))
 		return false;
+	}
+}
+
+/* One buffer; idx is the side (0 request, 1 response) for both-way ones. */
+static bool get_one(const void *txv, enum app_buffer which, uint32_t idx,
+		    const uint8_t **data, size_t *len)
+{
+	/* the caches are filled on first use; the tx itself is not const */
+	struct http_tx *tx = (struct http_tx *)(uintptr_t)txv;
+	struct http_msg *rq = &tx->req, *rs = &tx->resp;
 	struct http_msg *m = idx ? rs : rq;
-	if (both && !m->present)
+	if (buffer_both_ways(which) && !m->present)
 		return false;
 	switch (which) {
 	case APP_BUF_HTTP_METHOD:
@@ -1928,6 +2027,24 @@ static bool http_get_buffer(const void *txv, enum app_buffer which,
 	default:
 		return false;
 	}
+}
+
+/*
+ * Buffers found in both messages (http.header, http.header.raw,
+ * http.cookie, http.content_type, http.content_len, http.protocol) have
+ * up to two instances: the request's, then the response's, absent ones
+ * skipped, so a caller walking idx = 0, 1, ... until false sees both.
+ */
+static bool http_get_buffer(const void *txv, enum app_buffer which,
+			    uint32_t idx, const uint8_t **data, size_t *len)
+{
+	if (!buffer_both_ways(which))
+		return idx == 0 && get_one(txv, which, 0, data, len);
+	uint32_t seen = 0;
+	for (uint32_t side = 0; side < 2; side++)
+		if (get_one(txv, which, side, data, len) && seen++ == idx)
+			return true;
+	return false;
 }
 
 const struct app_proto app_http = {

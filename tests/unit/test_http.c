@@ -20,6 +20,8 @@
 
 /* ------------------------------------------------------------- helpers */
 
+#define TEST_TS UINT64_C(1700000000123456)	/* packet time given to parse() */
+
 static struct app_config cfg_default(void)
 {
 	struct app_config c = {
@@ -37,12 +39,13 @@ struct tlog {
 	struct buf out;
 	struct jw w;
 	int records;
+	uint64_t last_ts;
 };
 
 static struct jw *tlog_begin(struct app_logger *lg, const char *type, uint64_t ts)
 {
 	struct tlog *t = (struct tlog *)lg;
-	(void)ts;
+	t->last_ts = ts;
 	jw_init(&t->w, &t->out);
 	jw_open_obj(&t->w, NULL);
 	jw_str(&t->w, "event_type", type);
@@ -125,7 +128,7 @@ static enum app_status tf_feed_step(struct tflow *f, int dir, const void *data,
 		unsigned fl = off == len ? flags : (flags & APP_F_GAP);
 		flags &= ~APP_F_GAP;
 		struct app_result r = app_http.parse(f->st, dir, pb->p, pb->len, fl,
-						     1000000u * 1700000000u);
+						     TEST_TS);
 		s = r.status;
 		if (s == APP_ERROR)
 			return s;
@@ -255,9 +258,16 @@ static void test_simple_get(void **state)
 	assert_buf(&f, 0, APP_BUF_HTTP_ACCEPT, 0, "*/*");
 	assert_buf(&f, 0, APP_BUF_HTTP_REFERER, 0, "http://a.example/");
 	assert_buf(&f, 0, APP_BUF_HTTP_SERVER, 0, "nginx/1.22");
-	assert_buf(&f, 0, APP_BUF_HTTP_CONTENT_TYPE, 1, "text/html; charset=UTF-8");
-	assert_buf(&f, 0, APP_BUF_HTTP_CONTENT_TYPE, 0, NULL);
-	assert_buf(&f, 0, APP_BUF_HTTP_CONTENT_LEN, 1, "5");
+	/* both-way buffers: request instance, then response, absent skipped */
+	assert_buf(&f, 0, APP_BUF_HTTP_CONTENT_TYPE, 0, "text/html; charset=UTF-8");
+	assert_buf(&f, 0, APP_BUF_HTTP_CONTENT_TYPE, 1, NULL);
+	assert_buf(&f, 0, APP_BUF_HTTP_CONTENT_LEN, 0, "5");
+	assert_buf(&f, 0, APP_BUF_HTTP_CONTENT_LEN, 1, NULL);
+	assert_buf(&f, 0, APP_BUF_HTTP_COOKIE, 2, NULL);
+	assert_buf(&f, 0, APP_BUF_HTTP_HEADER_RAW, 1,
+		   "Server: nginx/1.22\r\n"
+		   "Content-Type: text/html; charset=UTF-8\r\nContent-Length: 5\r\n"
+		   "Set-Cookie: a=b\r\n\r\n");
 	assert_buf(&f, 0, APP_BUF_HTTP_RESPONSE_BODY, 0, "hello");
 	assert_buf(&f, 0, APP_BUF_HTTP_REQUEST_BODY, 0, NULL);
 	assert_buf(&f, 0, APP_BUF_HTTP_LOCATION, 0, NULL);
@@ -277,6 +287,7 @@ static void test_simple_get(void **state)
 	assert_buf(&f, 0, APP_BUF_HTTP_HEADER_RAW, 0, strchr(GET1, '\n') + 1);
 
 	tf_log(&f, false);
+	assert_int_equal(f.log.last_ts, TEST_TS);
 	assert_string_equal(logs(&f),
 		"{\"event_type\":\"http\",\"http\":{\"hostname\":\"www.example.com\","
 		"\"http_port\":8080,\"url\":\"/index.html\","
@@ -704,11 +715,29 @@ static void test_http09_and_response_only(void **state)
 	tf_feed(&f, 0, "GET /old\r\n");
 	void *tx = app_http.tx_get(f.st, 0);
 	assert_non_null(tx);
+	assert_false(app_http.tx_done(tx, false));
 	assert_buf(&f, 0, APP_BUF_HTTP_PROTOCOL, 0, NULL);
 	tf_feed(&f, 1, "<html>0.9</html>");
 	tf_feed_step(&f, 1, "", 0, 0, APP_F_EOF);
 	assert_buf(&f, 0, APP_BUF_HTTP_RESPONSE_BODY, 0, "<html>0.9</html>");
 	assert_int_equal(cnt(&f, "http.invalid_response_line"), 0);
+	assert_true(app_http.tx_done(tx, false));
+	tf_release(&f);
+
+	/* no protocol but header lines follow: HTTP/1.x missing its protocol
+	 * (libhtp's REQUEST_LINE_MISSING_PROTOCOL), headers kept */
+	tf_init(&f, NULL);
+	tf_feed(&f, 0, "GET /gen.php?x=1 \r\nHost: 5.8.88.25\r\nUser-Agent: M\r\n\r\n"
+		       "GET /09\r\n\r\nGET /last HTTP/1.1\r\n\r\n");
+	assert_int_equal(app_http.tx_count(f.st), 3);
+	assert_int_equal(cnt(&f, "http.request_line_missing_protocol"), 1);
+	assert_int_equal(cnt(&f, "http.invalid_request_line"), 0);
+	assert_buf(&f, 0, APP_BUF_HTTP_HOST, 0, "5.8.88.25");
+	assert_buf(&f, 0, APP_BUF_HTTP_USER_AGENT, 0, "M");
+	assert_buf(&f, 1, APP_BUF_HTTP_URI, 0, "/09");
+	assert_buf(&f, 2, APP_BUF_HTTP_URI, 0, "/last");
+	tf_feed(&f, 1, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA");
+	assert_buf(&f, 0, APP_BUF_HTTP_STAT_CODE, 0, "200");
 	tf_release(&f);
 
 	/* midstream: a response first gets its own tx, the next request a new one */
@@ -721,6 +750,10 @@ static void test_http09_and_response_only(void **state)
 	assert_int_equal(app_http.tx_count(f.st), 2);
 	assert_buf(&f, 1, APP_BUF_HTTP_STAT_CODE, 0, "404");
 	assert_buf(&f, 0, APP_BUF_HTTP_METHOD, 0, NULL);
+	/* no request: the response's instance comes first */
+	assert_buf(&f, 0, APP_BUF_HTTP_PROTOCOL, 0, "HTTP/1.1");
+	assert_buf(&f, 0, APP_BUF_HTTP_PROTOCOL, 1, NULL);
+	assert_buf(&f, 0, APP_BUF_HTTP_CONTENT_LEN, 0, "1");
 	tf_log(&f, false);
 	assert_string_equal(logs(&f),
 		"{\"event_type\":\"http\",\"http\":{\"status\":200,\"length\":1}}\n"
@@ -797,6 +830,31 @@ static void test_connect_tunnel(void **state)
 	assert_int_equal(tf_feed(&f, 1, "\x16\x03\x03 HTTP/1.1 200 OK\r\n\r\n"), APP_OK);
 	assert_int_equal(app_http.tx_count(f.st), 1);
 	assert_int_equal(cnt_sum(&f), 0);
+	tf_release(&f);
+
+	/* a plain-text tunnel carrying HTTP is followed (Suricata does too),
+	 * even when the first request is split across calls */
+	tf_init(&f, NULL);
+	tf_feed(&f, 0, "CONNECT abc:80 HTTP/1.1\r\n\r\n");
+	tf_feed(&f, 1, "HTTP/1.1 200 OK\r\n\r\n");
+	tf_feed(&f, 0, "GE");
+	tf_feed(&f, 0, "T /inner HTTP/1.1\r\nHost: inner\r\n\r\n");
+	tf_feed(&f, 1, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(app_http.tx_count(f.st), 2);
+	assert_buf(&f, 1, APP_BUF_HTTP_URI, 0, "/inner");
+	assert_buf(&f, 1, APP_BUF_HTTP_STAT_CODE, 0, "404");
+	tf_log(&f, false);
+	assert_int_equal(f.log.records, 2);
+	tf_release(&f);
+
+	/* 101 Switching Protocols: what follows is never HTTP/1 */
+	tf_init(&f, NULL);
+	tf_feed(&f, 0, "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+	tf_feed(&f, 1, "HTTP/1.1 101 Switching Protocols\r\n\r\nHTTP/1.1 200 OK\r\n\r\n");
+	tf_feed(&f, 0, "GET / HTTP/1.1\r\n\r\n");
+	assert_int_equal(app_http.tx_count(f.st), 1);
+	assert_buf(&f, 0, APP_BUF_HTTP_STAT_CODE, 0, "101");
+	assert_buf(&f, 0, APP_BUF_HTTP_CONNECTION, 0, "Upgrade");
 	tf_release(&f);
 }
 
@@ -879,6 +937,84 @@ static void test_chunk_errors(void **state)
 	tf_release(&f);
 }
 
+/* Splitting the streams at any byte gives the same records and buffers. */
+static void run_split(const struct buf *ts, const struct buf *tc, size_t cut,
+		      struct buf *out)
+{
+	struct tflow f;
+	tf_init(&f, NULL);
+	size_t c0 = cut % (ts->len + 1), c1 = cut % (tc->len + 1);
+	/* a server answers what it has received: requests go first */
+	tf_feed_step(&f, 0, ts->p, c0, 0, 0);
+	tf_feed_step(&f, 0, ts->p + c0, ts->len - c0, 0, 0);
+	tf_feed_step(&f, 1, tc->p, c1, 0, 0);
+	tf_feed_step(&f, 1, tc->p + c1, tc->len - c1, 0, APP_F_EOF);
+	for (uint64_t id = 0; id < app_http.tx_count(f.st); id++) {
+		static const enum app_buffer bufs[] = {
+			APP_BUF_HTTP_URI, APP_BUF_HTTP_HEADER, APP_BUF_HTTP_REQUEST_BODY,
+			APP_BUF_HTTP_RESPONSE_BODY, APP_BUF_HTTP_USER_AGENT};
+		for (size_t k = 0; k < sizeof(bufs) / sizeof(bufs[0]); k++) {
+			const uint8_t *p;
+			size_t n;
+			if (app_http.get_buffer(app_http.tx_get(f.st, id), bufs[k], 0, &p, &n))
+				buf_append(out, p, n);
+			buf_putc(out, '|');
+		}
+	}
+	tf_log(&f, true);
+	buf_append(out, f.log.out.p, f.log.out.len);
+	const uint64_t *v = app_http.counters(f.st);
+	for (size_t i = 0; app_http.counter_names[i]; i++)
+		buf_printf(out, "%llu,", (unsigned long long)v[i]);
+	tf_release(&f);
+}
+
+static void test_every_split(void **state)
+{
+	(void)state;
+	static const char body[] = "split everywhere, split everywhere, split everywhere";
+	size_t zn;
+	uint8_t *z = zcompress(body, sizeof(body) - 1, 31, &zn);
+	struct buf ts, tc;
+	buf_init(&ts, 0);
+	buf_init(&tc, 0);
+	buf_puts(&ts, "GET /a/%41b/../c HTTP/1.1\r\nHost: X.example\r\nUser-Agent: u1\r\n"
+		      " folded\r\nUser-Agent: u2\r\n\r\n"
+		      "POST /p HTTP/1.1\nTransfer-Encoding: chunked\n\n4;x=y\nabcd\n0\nT: 1\n\n"
+		      "GET /last HTTP/1.0\r\n\r\n");
+	buf_puts(&tc, "HTTP/1.1 100 Continue\r\n\r\n"
+		      "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n");
+	buf_printf(&tc, "%zx\r\n", zn / 2);
+	buf_append(&tc, z, zn / 2);
+	buf_printf(&tc, "\r\n%zx\r\n", zn - zn / 2);
+	buf_append(&tc, z + zn / 2, zn - zn / 2);
+	buf_puts(&tc, "\r\n0\r\n\r\n"
+		      "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok"
+		      "HTTP/1.0 200 OK\r\n\r\nuntil the end");
+	struct buf base;
+	buf_init(&base, 0);
+	run_split(&ts, &tc, 0, &base);
+	assert_non_null(strstr(buf_str(&base), "split everywhere, split everywhere"));
+	assert_non_null(strstr(buf_str(&base), "\"url\":\"/a/%41b/../c\""));	/* raw in EVE */
+	assert_int_equal(strncmp(buf_str(&base), "/a/c|", 5), 0);	/* http.uri */
+	assert_non_null(strstr(buf_str(&base), "u1 folded, u2"));
+	assert_non_null(strstr(buf_str(&base), "\"status\":200,\"length\":13}"));
+	size_t max = ts.len > tc.len ? ts.len : tc.len;
+	for (size_t cut = 1; cut <= max; cut++) {
+		struct buf got;
+		buf_init(&got, 0);
+		run_split(&ts, &tc, cut, &got);
+		if (strcmp(buf_str(&got), buf_str(&base)) != 0)
+			fail_msg("split at %zu differs:\n%s\n--- want\n%s", cut,
+				 buf_str(&got), buf_str(&base));
+		buf_release(&got);
+	}
+	buf_release(&base);
+	buf_release(&ts);
+	buf_release(&tc);
+	free(z);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -903,6 +1039,7 @@ int main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_eof_truncated),
 		cmocka_unit_test(test_chunk_errors),
+		cmocka_unit_test(test_every_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
