@@ -54,8 +54,9 @@ void app_config_defaults(struct app_config *cfg)
 {
 	cfg->max_line = 16 * 1024;
 	cfg->max_headers = 256;
-	cfg->body_limit = 1024 * 1024;
-	cfg->decompress_limit = 4 * 1024 * 1024;
+	cfg->body_limit = 100 * 1024;
+	cfg->decompress_limit = 1024 * 1024;
+	cfg->decode_bodies = true;
 	cfg->max_tx = 1024;
 }
 

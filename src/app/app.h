@@ -65,9 +65,14 @@ struct app_config {
 	size_t max_line;		/* request/header line; default 16 KiB */
 	size_t max_headers;		/* header count per message; default 256 */
 	size_t body_limit;		/* body bytes kept per message for inspection
-					 * and decoding; default 1 MiB */
-	size_t decompress_limit;	/* gzip/deflate output cap; default 4 MiB */
+					 * and decoding; default 100 KiB (Suricata's
+					 * request/response-body-limit) */
+	size_t decompress_limit;	/* gzip/deflate output cap; default 1 MiB
+					 * (libhtp's compression-bomb-limit) */
 	size_t max_tx;			/* open transactions per flow; default 1024 */
+	bool decode_bodies;		/* decompress bodies; false when no loaded rule
+					 * inspects a body, which saves the inflate
+					 * cost; default true */
 };
 void app_config_defaults(struct app_config *cfg);
 

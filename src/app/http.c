@@ -628,7 +628,7 @@ static void body_data(struct http_state *st, struct http_dir *d,
 		keep = (size_t)(limit - before);
 	if (buf_append_some(&m->body, p, keep) != keep)
 		count(st, HC_NOMEM);
-	if (m->enc != ENC_NONE)
+	if (m->enc != ENC_NONE && st->cfg->decode_bodies)
 		z_feed(st, d, m, p, keep);
 }
 
