@@ -105,10 +105,24 @@ static bool valid_utf8(const uint8_t *s, size_t n)
 	return true;
 }
 
+/* Byte class for strings: 1 = must be escaped, 2 = non-ASCII, 0 = as is. */
+static inline uint8_t byte_class(uint8_t c)
+{
+	if (c >= 0x80)
+		return 2;
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
 static void put_string(struct jw *w, const uint8_t *s, size_t n)
 {
+	/* Most wire strings are plain ASCII: one scan, one copy. */
+	uint8_t cls = 0;
+	for (size_t i = 0; i < n; i++)
+		cls |= byte_class(s[i]);
 	putc1(w, '"');
-	if (valid_utf8(s, n)) {
+	if (cls == 0) {
+		put(w, s, n);
+	} else if (!(cls & 2) || valid_utf8(s, n)) {
 		put_escaped(w, s, n);
 	} else {
 		for (size_t i = 0; i < n; i++) {
