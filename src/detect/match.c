@@ -720,3 +720,19 @@ int rule_match_list(const struct rule *r, int list, const uint8_t *buf, size_t l
 	}
 	return rc;
 }
+
+/* Additive accessor for the engine's dataset keyword (see rule.h). */
+bool rule_list_transform(const struct rule *r, int list, const uint8_t *buf, size_t len,
+			 const uint8_t **out, size_t *out_len, struct rule_match_ctx *m)
+{
+	if (list < 0 || list >= RULE_LIST_MAX)
+		return false;
+	static const uint8_t empty[1];
+	const uint8_t *data = buf ? buf : empty;
+	uint32_t first = 0;
+	if (!apply_transforms(&r->lists[list], &data, &len, &first, m))
+		return false;
+	*out = data;
+	*out_len = len;
+	return true;
+}

@@ -598,6 +598,17 @@ void rule_match_ctx_release(struct rule_match_ctx *m);
 int rule_match_list(const struct rule *r, int list, const uint8_t *buf, size_t len,
 		    struct rule_match_ctx *m);
 
+/*
+ * Applies the transforms at the head of list (to_sha256, strip_whitespace
+ * etc.) to buf and points *out and *out_len at the result (borrowed from m or
+ * buf, valid until the next call with m).  Returns false when a transform
+ * cannot run (buffer over RULE_XFORM_MAX_LEN, ENOMEM).  Added for the
+ * detection engine's dataset keyword, which looks at the whole
+ * transformed buffer.
+ */
+bool rule_list_transform(const struct rule *r, int list, const uint8_t *buf, size_t len,
+			 const uint8_t **out, size_t *out_len, struct rule_match_ctx *m);
+
 /* ---- ruleset and loader ------------------------------------------------ */
 
 /* One rejected rule. */

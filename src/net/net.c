@@ -1,16 +1,25 @@
 /*
  * Per-worker packet pipeline glue; see net.h.
  *
+ * Detection (when cfg.detect is set) hooks in at four places: reassembled
+ * stream bytes go to detect_stream as they are delivered, finished
+ * transactions to detect_tx (the app layer's on_tx hook, before they are
+ * logged), each decoded packet to detect_packet after the stream and app
+ * layer have seen it, and flow end to detect_flow_end (before the flow
+ * record, so flow.alerted is right).  Alerts become EVE "alert" records.
+ *
  * Flow end is the one place where per-flow state is torn down, in this
  * order: the stream engine flushes what it holds (delivering EOF to the
  * app layer), the app layer logs its remaining transactions and frees its
- * state, then the flow record is written.  flow_table_expire() is run each
+ * state, detection inspects the stream bytes it still holds and frees
+ * f->detect, then the flow record is written.  flow_table_expire() is run each
  * time packet time advances by a second, so expiry cost is spread and
  * deterministic.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/alert.h"
 #include "net/net.h"
 
 struct net_worker {
@@ -19,6 +28,9 @@ struct net_worker {
 	struct flow_table *ft;
 	struct stream_engine *se;
 	struct app_ctx app;
+	struct detect_thread *dt;	/* NULL without detection */
+	const struct packet *cur_p;	/* packet being processed, or NULL */
+	const struct flow *cur_f;	/* its flow, once known */
 	struct eve_out *eve;	/* borrowed */
 	uint64_t now;		/* time of the current packet */
 	uint64_t last_expire;
@@ -75,7 +87,26 @@ static void on_stream_data(struct flow *f, int dir, const uint8_t *data,
 			   size_t len, unsigned flags, void *ctx)
 {
 	struct net_worker *w = ctx;
+	if (w->dt)
+		detect_stream(w->dt, f, dir, data, len, flags);
 	app_handle_stream(&w->app, f, dir, data, len, flags, w->now);
+}
+
+static void on_tx(struct flow *f, const struct app_proto *ap, void *tx,
+		  uint64_t tx_id, void *ctx)
+{
+	struct net_worker *w = ctx;
+	/* a flow ended by the table while another packet is processed gets
+	 * no packet (its transactions are final, inspected at flow end) */
+	const struct packet *p = f == w->cur_f ? w->cur_p : NULL;
+	detect_tx(w->dt, f, ap, tx, tx_id, p, p ? w->now : f->ts_last);
+}
+
+static void on_alert(const struct detect_alert *a, void *ctx)
+{
+	struct net_worker *w = ctx;
+	if (w->eve)
+		detect_alert_write_eve(w->eve, a);
 }
 
 static void write_flow(struct net_worker *w, const struct flow *f,
@@ -121,6 +152,8 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, void *ctx)
 	if (f->tcp)
 		stream_session_end(w->se, f);
 	app_flow_end(&w->app, f);
+	if (w->dt)
+		detect_flow_end(w->dt, f, f->ts_last);
 	if (w->eve && w->cfg.log_flow)
 		write_flow(w, f, why);
 }
@@ -146,7 +179,13 @@ int net_worker_new(const struct net_config *cfg, struct eve_out *eve,
 	w->se = stream_engine_new(&w->cfg.stream, on_stream_data, w);
 	if (!w->se)
 		goto out;
-	app_ctx_init(&w->app, &w->cfg.app, NULL, on_log, w);
+	if (w->cfg.detect) {
+		rc = detect_thread_new(w->cfg.detect, on_alert, w, &w->dt);
+		if (rc)
+			goto out;
+		rc = MAMORI_ENOMEM;
+	}
+	app_ctx_init(&w->app, &w->cfg.app, w->dt ? on_tx : NULL, on_log, w);
 	*out = w;
 	return 0;
 out:
@@ -170,7 +209,10 @@ void net_worker_packet(struct net_worker *w, int linktype, const uint8_t *data,
 	if (r == DECODE_OK && !(p.flags & PKT_INVALID) && (p.flags & PKT_HAS_IP) &&
 	    p.proto != 0) {
 		int dir = 0;
+		p.pcap_cnt = w->pcap_cnt;
+		w->cur_p = &p;
 		struct flow *f = flow_table_get(w->ft, &p, &dir);
+		w->cur_f = f;
 		if (!f) {
 			w->flowless++;
 		} else if (p.proto == 6) {
@@ -179,6 +221,10 @@ void net_worker_packet(struct net_worker *w, int linktype, const uint8_t *data,
 			app_handle_datagram(&w->app, f, dir, p.payload, p.payload_len,
 					    ts_usec);
 		}
+		if (w->dt)
+			detect_packet(w->dt, &p, f, dir);
+		w->cur_p = NULL;
+		w->cur_f = NULL;
 	}
 	packet_release(&p);
 	if (w->now - w->last_expire >= 1000000u) {
@@ -207,6 +253,7 @@ void net_worker_free(struct net_worker *w)
 		flow_table_free(w->ft);
 	}
 	stream_engine_free(w->se);
+	detect_thread_free(w->dt);
 	decode_release(&w->dec);
 	free(w);
 }
@@ -236,6 +283,11 @@ void net_worker_summary(const struct net_worker *w, struct net_summary *s)
 	s->records = w->eve ? w->eve->records : 0;
 	s->first_ts = w->first_ts;
 	s->last_ts = w->now;
+	if (w->dt) {
+		struct detect_thread_stats ds;
+		detect_thread_stats(w->dt, &ds);
+		s->alerts = ds.alerts;
+	}
 }
 
 void net_worker_write_stats(struct net_worker *w, uint64_t ts,
@@ -318,6 +370,30 @@ void net_worker_write_stats(struct net_worker *w, uint64_t ts,
 	jw_close_obj(j);
 	jw_u64(j, "pending_capped", w->app.stats.pending_capped);
 	jw_close_obj(j);
+
+	if (w->dt) {
+		struct detect_thread_stats ds;
+		struct detect_engine_stats es;
+		detect_thread_stats(w->dt, &ds);
+		detect_engine_stats(w->cfg.detect, &es);
+		jw_open_obj(j, "detect");
+		jw_open_arr(j, "engines");
+		jw_open_obj(j, NULL);
+		jw_u64(j, "id", 0);
+		jw_u64(j, "rules_loaded", es.rules);
+		jw_u64(j, "rules_failed", w->cfg.rules_failed + es.skipped);
+		jw_u64(j, "rules_load_usec", w->cfg.rules_load_usec);
+		jw_u64(j, "engine_build_usec", es.build_usec);
+		jw_u64(j, "prefilter_databases", es.databases);
+		jw_u64(j, "prefilter_patterns", es.patterns);
+		jw_close_obj(j);
+		jw_close_arr(j);
+		jw_u64(j, "alert", ds.alerts);
+		jw_u64(j, "alerts_suppressed", ds.suppressed);
+		jw_u64(j, "candidates", ds.candidates);
+		jw_u64(j, "passed_flows", ds.passed_flows);
+		jw_close_obj(j);
+	}
 	jw_close_obj(j);
 	eve_end(w->eve);
 }

@@ -16,6 +16,7 @@
 
 #include "app/app_int.h"
 #include "decode/decode.h"
+#include "detect/engine.h"
 #include "flow/flow.h"
 #include "output/eve.h"
 #include "stream/stream.h"
@@ -27,6 +28,11 @@ struct net_config {
 	struct app_config app;
 	bool log_flow;		/* EVE flow records; default true */
 	bool log_app;		/* http/dns/smtp records; default true */
+	/* Detection: the engine (borrowed, must outlive the worker; NULL = no
+	 * detection) and, for the stats record, how loading the rules went. */
+	struct detect_engine *detect;
+	uint64_t rules_failed;		/* rejected by the parser */
+	uint64_t rules_load_usec;	/* parse + engine build */
 };
 
 void net_config_defaults(struct net_config *cfg);
@@ -51,6 +57,7 @@ struct net_summary {
 	uint64_t tx[APP_MAX];
 	uint64_t records;
 	uint64_t first_ts, last_ts;
+	uint64_t alerts;
 };
 /* Totals so far. */
 void net_worker_summary(const struct net_worker *w, struct net_summary *s);

@@ -121,4 +121,9 @@ void eve_end(struct eve_out *e)
 	if (fwrite(e->line.p, 1, e->line.len, e->fp) != e->line.len && !e->err)
 		e->err = MAMORI_EIO;
 	e->records++;
+	if (e->on_record && !e->in_hook) {
+		e->in_hook = 1;
+		e->on_record(e->on_record_ctx, (const char *)e->line.p, e->line.len - 1);
+		e->in_hook = 0;
+	}
 }

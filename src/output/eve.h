@@ -27,6 +27,12 @@ struct eve_out {
 	uint64_t pcap_cnt;	/* index of the packet being processed (0: none);
 				 * written as "pcap_cnt" in transaction records */
 	int64_t tx_id;		/* transaction being logged, -1 none: "tx_id" */
+	/* Called with each record written (the line, without its newline,
+	 * borrowed for the call), e.g. to feed the correlation engine.  A
+	 * record written from inside the hook does not call it again. */
+	void (*on_record)(void *ctx, const char *line, size_t len);
+	void *on_record_ctx;
+	int in_hook;
 	int err;		/* first write error (MAMORI_EIO) */
 };
 

@@ -13,6 +13,9 @@
 #include "capture/capture.h"
 #include "cli.h"
 #include "cmds.h"
+#include "config/config.h"
+#include "detect/engine.h"
+#include "detect/rule.h"
 #include "net/net.h"
 
 #define CMD "net"
@@ -22,8 +25,9 @@ static const char usage_text[] =
 	"       mamori net -i IFACE [-f BPF] [options]\n"
 	"\n"
 	"Decodes packets, tracks flows, reassembles TCP streams, parses HTTP,\n"
-	"DNS and SMTP, and writes EVE JSON records (flow, http, dns, smtp, stats)\n"
-	"to LOGDIR/eve.json.  A summary goes to stderr.\n"
+	"DNS and SMTP, matches Suricata-syntax rules, and writes EVE JSON records\n"
+	"(alert, flow, http, dns, smtp, stats) to LOGDIR/eve.json.  A summary goes\n"
+	"to stderr.\n"
 	"\n"
 	"  -r PATH        read a pcap or pcapng file, or every file of a folder in\n"
 	"                 name order; repeatable\n"
@@ -31,6 +35,15 @@ static const char usage_text[] =
 	"  -f BPF         BPF filter applied to live and file input\n"
 	"  -l LOGDIR      output folder (default ./mamori-logs); created if missing\n"
 	"  -k all|none    validate IP/TCP/UDP/ICMP checksums (default all)\n"
+	"  -c, --config FILE  read mamori.yaml settings (address/port groups, rule\n"
+	"                 files, memcaps...); command-line options win\n"
+	"  -S FILE        load only this rule file (repeatable; replaces the\n"
+	"                 built-in rules, as Suricata's -S)\n"
+	"  -s FILE        load this rule file in addition to the built-in rules\n"
+	"                 (repeatable)\n"
+	"      --rules-dir DIR  folder of the built-in mamori.rules and\n"
+	"                 classification.config (default: the installed rules)\n"
+	"      --no-rules no detection\n"
 	"      --append   append to an existing eve.json instead of replacing it\n"
 	"      --json     print the summary as JSON on stdout\n"
 	"  -q, --quiet    no summary\n"
@@ -148,6 +161,143 @@ static int run_path(const char *path, const char *bpf, struct net_worker *w,
 	return result;
 }
 
+/* The built-in rules folder: --rules-dir, $MAMORI_RULES_DIR, or the folder
+ * of the built-in classification.config. */
+static void rules_dir_of(const char *opt, char *dst, size_t n)
+{
+	const char *env = getenv("MAMORI_RULES_DIR");
+	if (opt || (env && *env)) {
+		snprintf(dst, n, "%s", opt ? opt : env);
+		return;
+	}
+	snprintf(dst, n, "%s", rule_classes_default_path());
+	char *slash = strrchr(dst, '/');
+	if (slash)
+		*slash = 0;
+	else
+		snprintf(dst, n, ".");
+}
+
+static bool file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Loads the rule files and builds the engine.  Rejected rules are warnings
+ * (file:line: reason) and the run goes on, as Suricata does; an unreadable
+ * rule file is an error.  Returns 0 or -1 (reported).
+ */
+static int load_detection(const char **sfiles, size_t nsfiles, const char **xfiles,
+			  size_t nxfiles, const char *rules_dir_opt, bool quiet,
+			  const struct mamori_config *mc, struct ruleset **rs_out,
+			  struct detect_engine **de_out, struct net_config *cfg)
+{
+	uint64_t t0 = mono_usec();
+	char dir[4096], builtin[4200], cls[4200];
+	rules_dir_of(rules_dir_opt, dir, sizeof(dir));
+	snprintf(builtin, sizeof(builtin), "%s/mamori.rules", dir);
+	snprintf(cls, sizeof(cls), "%s/classification.config", dir);
+	const char *files[256];
+	char (*cfgfiles)[4096] = NULL;	/* rule files named by the config */
+	int result = -1;
+	size_t n = 0;
+	size_t ncfg = !nsfiles && mc->rule_files_set ? mc->nrule_files : 0;
+	if (nsfiles + nxfiles + ncfg > 255) {
+		cli_error(CMD, "too many rule files (at most 255)");
+		goto out;
+	}
+	if (nsfiles) {
+		for (size_t i = 0; i < nsfiles && n < 256; i++)
+			files[n++] = sfiles[i];
+	} else if (mc->rule_files_set) {
+		/* the config's rule-files replace the built-in rules */
+		cfgfiles = calloc(ncfg ? ncfg : 1, sizeof(*cfgfiles));
+		if (!cfgfiles) {
+			cli_error(CMD, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < ncfg; i++) {
+			if (mamori_config_rule_path(mc, i, cfgfiles[i], sizeof(cfgfiles[i])) != 0) {
+				cli_error(CMD, "config: rule file path %zu too long", i + 1);
+				goto out;
+			}
+			files[n++] = cfgfiles[i];
+		}
+	} else if (file_exists(builtin)) {
+		files[n++] = builtin;
+	}
+	for (size_t i = 0; i < nxfiles && n < 256; i++)
+		files[n++] = xfiles[i];
+	if (!n) {
+		result = 0;
+		goto out;
+	}
+	struct ruleset *rs = ruleset_new();
+	if (!rs) {
+		cli_error(CMD, "out of memory");
+		goto out;
+	}
+	*rs_out = rs;
+	struct mamori_diag d = {0};
+	const char *cls_path = mc->classification_file ? mc->classification_file :
+			       file_exists(cls) ? cls : rule_classes_default_path();
+	int rc = rule_classes_load(&rs->classes, cls_path, &d);
+	if (rc < 0) {
+		cli_error(CMD, "%s: %s", cls_path, d.msg[0] ? d.msg : mamori_strerror(rc));
+		goto out;
+	}
+	rc = mamori_config_apply_vars(mc, rs->vars);
+	if (rc < 0) {
+		cli_error(CMD, "config: address/port groups: %s", mamori_strerror(rc));
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memset(&d, 0, sizeof(d));
+		rc = ruleset_load_file(rs, files[i], &d);
+		if (rc < 0) {
+			cli_error(CMD, "%s", d.msg[0] ? d.msg : mamori_strerror(rc));
+			goto out;
+		}
+	}
+	if (!quiet) {
+		for (size_t i = 0; i < rs->nrejects_kept && i < 50; i++) {
+			const struct rule_reject *r = &rs->rejects[i];
+			fprintf(stderr, "mamori net: warning: %s:%u: %s\n", r->file, r->line, r->msg);
+		}
+		if (rs->nrejects > 50)
+			fprintf(stderr, "mamori net: warning: ... %zu more rejected rules\n",
+				rs->nrejects - 50);
+	}
+	memset(&d, 0, sizeof(d));
+	struct detect_config dc;
+	detect_config_defaults(&dc);
+	mamori_config_apply_detect(mc, &dc);
+	rc = detect_engine_new(rs, &dc, de_out, &d);
+	if (rc < 0) {
+		cli_error(CMD, "rules: %s", d.msg[0] ? d.msg : mamori_strerror(rc));
+		goto out;
+	}
+	struct detect_engine_stats es;
+	detect_engine_stats(*de_out, &es);
+	if (!quiet && d.msg[0])
+		fprintf(stderr, "mamori net: warning: %s\n", d.msg);
+	cfg->detect = *de_out;
+	cfg->rules_failed = rs->nrejects;
+	cfg->rules_load_usec = mono_usec() - t0;
+	if (!quiet)
+		fprintf(stderr, "mamori net: %zu rule file%s: %llu rules loaded, %zu rejected, "
+				"%llu skipped, in %.2f s (%llu prefilter patterns)\n",
+			n, n == 1 ? "" : "s", (unsigned long long)es.rules, rs->nrejects,
+			(unsigned long long)es.skipped, (double)cfg->rules_load_usec / 1e6,
+			(unsigned long long)es.patterns);
+	result = 0;
+out:
+	free(cfgfiles);
+	return result;
+}
+
 static void print_summary(const struct net_summary *s, size_t nfiles,
 			  const char *iface, double secs, const char *eve_path,
 			  bool json)
@@ -172,6 +322,7 @@ static void print_summary(const struct net_summary *s, size_t nfiles,
 			jw_u64(&j, app_proto_name(shown[i]), s->tx[shown[i]]);
 		jw_close_obj(&j);
 		jw_u64(&j, "records", s->records);
+		jw_u64(&j, "alerts", s->alerts);
 		jw_u64(&j, "decode_events", s->decode_events);
 		jw_u64(&j, "stream_events", s->stream_events);
 		jw_u64(&j, "memcap_hits", s->memcap_hits);
@@ -196,22 +347,36 @@ static void print_summary(const struct net_summary *s, size_t nfiles,
 			"memcap hits %llu\n",
 		(unsigned long long)s->decode_events, (unsigned long long)s->invalid,
 		(unsigned long long)s->stream_events, (unsigned long long)s->memcap_hits);
+	fprintf(stderr, "  %llu alerts\n", (unsigned long long)s->alerts);
 	fprintf(stderr, "  %llu records written to %s\n", (unsigned long long)s->records,
 		eve_path);
 }
 
 int cmd_net(int argc, char **argv)
 {
-	enum { OPT_APPEND = 256, OPT_JSON };
+	enum { OPT_APPEND = 256, OPT_JSON, OPT_RULES_DIR, OPT_NO_RULES };
+	struct mamori_config mc;
+	mamori_config_defaults(&mc);
+	const char *config_path = NULL;
+	int checksum_opt = -1;	/* -k, applied over the config file */
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"append", no_argument, NULL, OPT_APPEND},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"rules-dir", required_argument, NULL, OPT_RULES_DIR},
+		{"config", required_argument, NULL, 'c'},
+		{"no-rules", no_argument, NULL, OPT_NO_RULES},
 		{NULL, 0, NULL, 0},
 	};
 	const char **reads = NULL;
 	size_t nreads = 0;
+	const char **sfiles = NULL, **xfiles = NULL;
+	size_t nsfiles = 0, nxfiles = 0;
+	const char *rules_dir = NULL;
+	bool no_rules = false;
+	struct ruleset *rs = NULL;
+	struct detect_engine *de = NULL;
 	const char *iface = NULL, *bpf = NULL, *logdir = "mamori-logs";
 	bool quiet = false, append = false, json = false;
 	struct net_config cfg;
@@ -222,7 +387,7 @@ int cmd_net(int argc, char **argv)
 
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "r:i:f:l:k:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:f:l:k:S:s:c:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': {
 			const char **nr = realloc(reads, (nreads + 1) * sizeof(*reads));
@@ -232,14 +397,28 @@ int cmd_net(int argc, char **argv)
 			reads[nreads++] = optarg;
 			break;
 		}
+		case 'S':
+		case 's': {
+			const char ***v = c == 'S' ? &sfiles : &xfiles;
+			size_t *nv = c == 'S' ? &nsfiles : &nxfiles;
+			const char **nr = realloc(*v, (*nv + 1) * sizeof(**v));
+			if (!nr)
+				goto out;
+			*v = nr;
+			nr[(*nv)++] = optarg;
+			break;
+		}
+		case OPT_RULES_DIR: rules_dir = optarg; break;
+		case 'c': config_path = optarg; break;
+		case OPT_NO_RULES: no_rules = true; break;
 		case 'i': iface = optarg; break;
 		case 'f': bpf = optarg; break;
 		case 'l': logdir = optarg; break;
 		case 'k':
 			if (!strcmp(optarg, "all"))
-				cfg.decode.checksum_validate = 1;
+				checksum_opt = 1;
 			else if (!strcmp(optarg, "none"))
-				cfg.decode.checksum_validate = 0;
+				checksum_opt = 0;
 			else {
 				cli_error(CMD, "-k takes 'all' or 'none', not '%s'", optarg);
 				goto out;
@@ -265,12 +444,27 @@ int cmd_net(int argc, char **argv)
 		cli_error(CMD, "give -r PCAP|DIR or -i IFACE (not both); see 'mamori net --help'");
 		goto out;
 	}
+	if (config_path) {
+		struct mamori_diag cd = {0};
+		int crc = mamori_config_load(config_path, &mc, &cd);
+		if (crc) {
+			if (cd.line)
+				cli_error(CMD, "%s:%u:%u: %s", config_path, cd.line, cd.column, cd.msg);
+			else
+				cli_error(CMD, "%s", cd.msg[0] ? cd.msg : mamori_strerror(crc));
+			goto out;
+		}
+		mamori_config_apply_net(&mc, &cfg);
+	}
+	if (checksum_opt >= 0)
+		cfg.decode.checksum_validate = checksum_opt;
 	if (mkdir_p(logdir) != 0) {
 		cli_error(CMD, "cannot create log folder '%s': %s", logdir, strerror(errno));
 		goto out;
 	}
 	char eve_path[4096];
-	if ((size_t)snprintf(eve_path, sizeof(eve_path), "%s/eve.json", logdir) >= sizeof(eve_path)) {
+	if ((size_t)snprintf(eve_path, sizeof(eve_path), "%s/%s", logdir,
+			     mamori_config_eve_filename(&mc)) >= sizeof(eve_path)) {
 		cli_error(CMD, "log folder path too long");
 		goto out;
 	}
@@ -282,6 +476,9 @@ int cmd_net(int argc, char **argv)
 		cli_error(CMD, "%s", diag.msg[0] ? diag.msg : mamori_strerror(rc));
 		goto out;
 	}
+	if (!no_rules && load_detection(sfiles, nsfiles, xfiles, nxfiles, rules_dir,
+					quiet || json, &mc, &rs, &de, &cfg) != 0)
+		goto out;
 	rc = net_worker_new(&cfg, eve, &w);
 	if (rc) {
 		cli_error(CMD, "cannot start: %s", mamori_strerror(rc));
@@ -330,7 +527,12 @@ int cmd_net(int argc, char **argv)
 	result = failed ? EXIT_ERROR : EXIT_CLEAN;
 out:
 	net_worker_free(w);
+	detect_engine_free(de);
+	ruleset_free(rs);
 	eve_close(eve);
 	free(reads);
+	free(sfiles);
+	free(xfiles);
+	mamori_config_release(&mc);
 	return result;
 }
