@@ -58,6 +58,7 @@ struct net_summary {
 	uint64_t records;
 	uint64_t first_ts, last_ts;
 	uint64_t alerts;
+	uint64_t incidents, corr_evictions;	/* filled by the caller (correlation) */
 };
 /* Totals so far. */
 void net_worker_summary(const struct net_worker *w, struct net_summary *s);

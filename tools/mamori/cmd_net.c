@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "config/config.h"
+#include "correlate/correlate.h"
 #include "detect/engine.h"
 #include "detect/rule.h"
 #include "net/net.h"
@@ -24,10 +25,11 @@ static const char usage_text[] =
 	"usage: mamori net -r PCAP|DIR [-r ...] [options]\n"
 	"       mamori net -i IFACE [-f BPF] [options]\n"
 	"\n"
-	"Decodes packets, tracks flows, reassembles TCP streams, parses HTTP,\n"
-	"DNS and SMTP, matches Suricata-syntax rules, and writes EVE JSON records\n"
-	"(alert, flow, http, dns, smtp, stats) to LOGDIR/eve.json.  A summary goes\n"
-	"to stderr.\n"
+	"Decodes packets, tracks flows, reassembles TCP streams, parses HTTP, DNS,\n"
+	"SMTP, TLS, SSH, SMB and DCERPC, matches Suricata-syntax rules, correlates\n"
+	"events per host, and writes EVE JSON records (alert, incident, flow, http,\n"
+	"dns, smtp, tls, ssh, smb, dcerpc, stats) to LOGDIR/eve.json.  A summary\n"
+	"goes to stderr.\n"
 	"\n"
 	"  -r PATH        read a pcap or pcapng file, or every file of a folder in\n"
 	"                 name order; repeatable\n"
@@ -44,6 +46,9 @@ static const char usage_text[] =
 	"      --rules-dir DIR  folder of the built-in mamori.rules and\n"
 	"                 classification.config (default: the installed rules)\n"
 	"      --no-rules no detection\n"
+	"      --correlation FILE  correlation rules (default: correlation.yaml of\n"
+	"                 the rules folder); incidents are written to eve.json\n"
+	"      --no-correlation  no correlation\n"
 	"      --append   append to an existing eve.json instead of replacing it\n"
 	"      --json     print the summary as JSON on stdout\n"
 	"  -q, --quiet    no summary\n"
@@ -196,6 +201,9 @@ static int load_detection(const char **sfiles, size_t nsfiles, const char **xfil
 {
 	uint64_t t0 = mono_usec();
 	char dir[4096], builtin[4200], cls[4200];
+	/* Inflating HTTP bodies is the largest cost of the pipeline; do it
+	 * only when a loaded rule inspects a decoded body. */
+	cfg->app.decode_bodies = false;
 	rules_dir_of(rules_dir_opt, dir, sizeof(dir));
 	snprintf(builtin, sizeof(builtin), "%s/mamori.rules", dir);
 	snprintf(cls, sizeof(cls), "%s/classification.config", dir);
@@ -270,6 +278,12 @@ static int load_detection(const char **sfiles, size_t nsfiles, const char **xfil
 			fprintf(stderr, "mamori net: warning: ... %zu more rejected rules\n",
 				rs->nrejects - 50);
 	}
+	for (size_t i = 0; i < rs->n && !cfg->app.decode_bodies; i++) {
+		const struct rule *r = rs->rules[i];
+		if (r->lists[RULE_LIST_BUF + APP_BUF_HTTP_REQUEST_BODY].n ||
+		    r->lists[RULE_LIST_BUF + APP_BUF_HTTP_RESPONSE_BODY].n)
+			cfg->app.decode_bodies = true;
+	}
 	memset(&d, 0, sizeof(d));
 	struct detect_config dc;
 	detect_config_defaults(&dc);
@@ -302,7 +316,8 @@ static void print_summary(const struct net_summary *s, size_t nfiles,
 			  const char *iface, double secs, const char *eve_path,
 			  bool json)
 {
-	static const enum app_proto_id shown[] = {APP_HTTP, APP_DNS, APP_SMTP};
+	static const enum app_proto_id shown[] = {APP_HTTP, APP_DNS,  APP_SMTP,  APP_TLS,
+						  APP_SSH,  APP_SMB,  APP_DCERPC};
 	if (json) {
 		struct buf b;
 		buf_init(&b, 0);
@@ -323,6 +338,7 @@ static void print_summary(const struct net_summary *s, size_t nfiles,
 		jw_close_obj(&j);
 		jw_u64(&j, "records", s->records);
 		jw_u64(&j, "alerts", s->alerts);
+		jw_u64(&j, "incidents", s->incidents);
 		jw_u64(&j, "decode_events", s->decode_events);
 		jw_u64(&j, "stream_events", s->stream_events);
 		jw_u64(&j, "memcap_hits", s->memcap_hits);
@@ -340,21 +356,80 @@ static void print_summary(const struct net_summary *s, size_t nfiles,
 	fprintf(stderr, "%llu packets (%.1f MB) in %.2f s, %llu flows\n",
 		(unsigned long long)s->packets, (double)s->bytes / 1e6, secs,
 		(unsigned long long)s->flows);
-	fprintf(stderr, "  transactions: http %llu, dns %llu, smtp %llu\n",
-		(unsigned long long)s->tx[APP_HTTP], (unsigned long long)s->tx[APP_DNS],
-		(unsigned long long)s->tx[APP_SMTP]);
+	fputs("  transactions:", stderr);
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+		fprintf(stderr, "%s %s %llu", i ? "," : "", app_proto_name(shown[i]),
+			(unsigned long long)s->tx[shown[i]]);
+	fputc('\n', stderr);
 	fprintf(stderr, "  decode events %llu (invalid packets %llu), stream events %llu, "
 			"memcap hits %llu\n",
 		(unsigned long long)s->decode_events, (unsigned long long)s->invalid,
 		(unsigned long long)s->stream_events, (unsigned long long)s->memcap_hits);
-	fprintf(stderr, "  %llu alerts\n", (unsigned long long)s->alerts);
+	fprintf(stderr, "  %llu alerts, %llu incidents\n", (unsigned long long)s->alerts,
+		(unsigned long long)s->incidents);
 	fprintf(stderr, "  %llu records written to %s\n", (unsigned long long)s->records,
 		eve_path);
 }
 
+static void feed_correlation(void *ctx, const char *line, size_t len)
+{
+	(void)corr_feed_eve_line(ctx, line, len);
+}
+
+/*
+ * Loads the correlation rules (path, or correlation.yaml of the rules
+ * folder when it exists) and hooks the engine to the EVE writer, so every
+ * record written is also correlated and incidents land in the same
+ * eve.json.  Address groups come from the loaded rule set's variables
+ * (config applied), else from the config.  Returns 0 (also when there is
+ * no correlation file to load) or -1 after printing the error.
+ */
+static int start_correlation(const char *path, const char *rules_dir_opt,
+			     const struct mamori_config *mc, const struct ruleset *rs,
+			     struct eve_out *eve, struct rule_vars **vars_out,
+			     struct corr_ruleset **crs_out, struct corr_engine **ce_out)
+{
+	char dir[4096], deflt[4200];
+	if (!path) {
+		rules_dir_of(rules_dir_opt, dir, sizeof(dir));
+		snprintf(deflt, sizeof(deflt), "%s/correlation.yaml", dir);
+		if (!file_exists(deflt))
+			return 0;
+		path = deflt;
+	}
+	const struct rule_vars *vars = rs ? rs->vars : NULL;
+	if (!vars) {
+		*vars_out = rule_vars_new();
+		if (!*vars_out || mamori_config_apply_vars(mc, *vars_out) < 0) {
+			cli_error(CMD, "correlation: cannot set up address groups");
+			return -1;
+		}
+		vars = *vars_out;
+	}
+	struct corr_load_opts lo = {.vars = vars};
+	struct mamori_diag d = {0};
+	int rc = corr_ruleset_load(path, &lo, crs_out, &d);
+	if (rc < 0) {
+		if (d.line)
+			cli_error(CMD, "%s:%u:%u: %s", path, d.line, d.column, d.msg);
+		else
+			cli_error(CMD, "%s: %s", path, d.msg[0] ? d.msg : mamori_strerror(rc));
+		return -1;
+	}
+	rc = corr_engine_new(*crs_out, NULL, corr_eve_emit, eve, ce_out);
+	if (rc < 0) {
+		cli_error(CMD, "correlation: %s", mamori_strerror(rc));
+		return -1;
+	}
+	eve->on_record = feed_correlation;
+	eve->on_record_ctx = *ce_out;
+	return 0;
+}
+
 int cmd_net(int argc, char **argv)
 {
-	enum { OPT_APPEND = 256, OPT_JSON, OPT_RULES_DIR, OPT_NO_RULES };
+	enum { OPT_APPEND = 256, OPT_JSON, OPT_RULES_DIR, OPT_NO_RULES, OPT_CORR,
+	       OPT_NO_CORR };
 	struct mamori_config mc;
 	mamori_config_defaults(&mc);
 	const char *config_path = NULL;
@@ -367,6 +442,8 @@ int cmd_net(int argc, char **argv)
 		{"rules-dir", required_argument, NULL, OPT_RULES_DIR},
 		{"config", required_argument, NULL, 'c'},
 		{"no-rules", no_argument, NULL, OPT_NO_RULES},
+		{"correlation", required_argument, NULL, OPT_CORR},
+		{"no-correlation", no_argument, NULL, OPT_NO_CORR},
 		{NULL, 0, NULL, 0},
 	};
 	const char **reads = NULL;
@@ -374,7 +451,11 @@ int cmd_net(int argc, char **argv)
 	const char **sfiles = NULL, **xfiles = NULL;
 	size_t nsfiles = 0, nxfiles = 0;
 	const char *rules_dir = NULL;
-	bool no_rules = false;
+	bool no_rules = false, no_corr = false;
+	const char *corr_path = NULL;
+	struct corr_ruleset *crs = NULL;
+	struct corr_engine *ce = NULL;
+	struct rule_vars *cvars = NULL;
 	struct ruleset *rs = NULL;
 	struct detect_engine *de = NULL;
 	const char *iface = NULL, *bpf = NULL, *logdir = "mamori-logs";
@@ -411,6 +492,8 @@ int cmd_net(int argc, char **argv)
 		case OPT_RULES_DIR: rules_dir = optarg; break;
 		case 'c': config_path = optarg; break;
 		case OPT_NO_RULES: no_rules = true; break;
+		case OPT_CORR: corr_path = optarg; break;
+		case OPT_NO_CORR: no_corr = true; break;
 		case 'i': iface = optarg; break;
 		case 'f': bpf = optarg; break;
 		case 'l': logdir = optarg; break;
@@ -476,8 +559,13 @@ int cmd_net(int argc, char **argv)
 		cli_error(CMD, "%s", diag.msg[0] ? diag.msg : mamori_strerror(rc));
 		goto out;
 	}
-	if (!no_rules && load_detection(sfiles, nsfiles, xfiles, nxfiles, rules_dir,
-					quiet || json, &mc, &rs, &de, &cfg) != 0)
+	if (no_rules)
+		cfg.app.decode_bodies = false;
+	else if (load_detection(sfiles, nsfiles, xfiles, nxfiles, rules_dir,
+				quiet || json, &mc, &rs, &de, &cfg) != 0)
+		goto out;
+	if (!no_corr && start_correlation(corr_path, rules_dir, &mc, rs, eve, &cvars, &crs,
+					  &ce) != 0)
 		goto out;
 	rc = net_worker_new(&cfg, eve, &w);
 	if (rc) {
@@ -513,8 +601,21 @@ int cmd_net(int argc, char **argv)
 	net_worker_finish(w);
 	struct net_summary s;
 	net_worker_summary(w, &s);
-	net_worker_write_stats(w, s.last_ts, kp, kd);
+	uint64_t stats_ts = s.last_ts;
+	if (!stats_ts) {	/* nothing read: stamp the stats with the wall clock */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		stats_ts = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+	}
+	net_worker_write_stats(w, stats_ts, kp, kd);
 	net_worker_summary(w, &s);
+	if (ce) {
+		struct corr_stats cs;
+		corr_engine_stats(ce, &cs);
+		s.incidents = cs.incidents;
+		s.corr_evictions = cs.evictions;
+		eve->on_record = NULL;
+	}
 	double secs = (double)(mono_usec() - t0) / 1e6;
 	rc = eve_close(eve);
 	eve = NULL;
@@ -527,6 +628,11 @@ int cmd_net(int argc, char **argv)
 	result = failed ? EXIT_ERROR : EXIT_CLEAN;
 out:
 	net_worker_free(w);
+	if (eve)
+		eve->on_record = NULL;
+	corr_engine_free(ce);
+	corr_ruleset_free(crs);
+	rule_vars_free(cvars);
 	detect_engine_free(de);
 	ruleset_free(rs);
 	eve_close(eve);
