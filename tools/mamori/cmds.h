@@ -6,5 +6,8 @@ int cmd_net(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_quarantine(int argc, char **argv);
+int cmd_correlate(int argc, char **argv);
 
 #endif

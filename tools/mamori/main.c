@@ -14,6 +14,9 @@ static const struct cmd cmds[] = {
 	{"scan", cmd_scan, "scan a Windows volume, USB image or tree for infection artefacts"},
 	{"audit", cmd_audit, "hardening audit of a Windows volume: MS08-067, autorun, updates, LSA"},
 	{"rules", cmd_rules, "check Suricata-syntax rule files: rules check FILE..."},
+	{"clean", cmd_clean, "plan or apply journaled, reversible remediation of a scanned volume"},
+	{"quarantine", cmd_quarantine, "list, restore or purge quarantined files: quarantine list|restore|purge"},
+	{"correlate", cmd_correlate, "correlate EVE events into per-host incidents: correlate -r eve.json"},
 };
 
 static void usage(FILE *out)
