@@ -88,7 +88,7 @@ static int fuzz_two_sides(const struct app_proto *ap, const uint8_t *data,
 {
 	if (size < 3)
 		return 0;
-	struct app_config cfg = {256, 64, 4096, 4096, 16};
+	struct app_config cfg = {256, 64, 4096, 4096, 16, true};
 	unsigned b = data[0];
 	size_t split = ((size_t)data[1] << 8) | data[2];
 	data += 3;

@@ -66,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	const struct app_proto *ap = &app_dns;
-	struct app_config cfg = {16384, 256, 1 << 20, 4 << 20, 64};
+	struct app_config cfg = {16384, 256, 1 << 20, 4 << 20, 64, true};
 	unsigned mode = data[0];
 	data++;
 	size--;

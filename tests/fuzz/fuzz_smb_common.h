@@ -71,7 +71,7 @@ static int fuzz_app_run(const struct app_proto *ap, const uint8_t *data, size_t 
 {
 	if (size < 1)
 		return 0;
-	struct app_config cfg = {16384, 256, 1 << 16, 4 << 20, 64};
+	struct app_config cfg = {16384, 256, 1 << 16, 4 << 20, 64, true};
 	size_t chunk = (size_t)data[0] + 1;
 	data++;
 	size--;

@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	const struct app_proto *ap = &app_smtp;
-	struct app_config cfg = {256, 64, 4096, 4096, 16};
+	struct app_config cfg = {256, 64, 4096, 4096, 16, true};
 	unsigned b = data[0];
 	data++;
 	size--;

@@ -208,7 +208,7 @@ static void tl_end(struct app_logger *lg)
 	buf_putc(&t->out, '\n');
 }
 
-static const struct app_config test_cfg = {16384, 256, 1 << 20, 4 << 20, 64};
+static const struct app_config test_cfg = {16384, 256, 1 << 20, 4 << 20, 64, true};
 
 /* Feeds data (dir per chunk) in pieces of step bytes, as the dispatcher does. */
 static void feed(struct dcerpc_state *st, int dir, const uint8_t *p, size_t n,

@@ -509,7 +509,7 @@ static void tl_end(struct app_logger *lg)
 	buf_putc(&t->out, '\n');
 }
 
-static const struct app_config test_cfg = {16384, 256, 1 << 20, 4 << 20, 64};
+static const struct app_config test_cfg = {16384, 256, 1 << 20, 4 << 20, 64, true};
 
 /* Feeds bytes of one direction in pieces of step bytes, as the dispatcher does. */
 static void feed(struct smb_state *st, int dir, const uint8_t *p, size_t n, size_t step)
