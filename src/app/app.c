@@ -2,9 +2,9 @@
  * App-layer dispatcher: protocol detection and feeding parsers.
  *
  * Detection looks at the first bytes of each direction.  Protocols whose
- * port hint matches the flow are tried first, then (TCP only, DNS
- * excepted) every other protocol, so HTTP on 8080 or 5000 is still HTTP
- * while NBNS/LLMNR/mDNS on their own ports are not taken for DNS.  A direction whose
+ * port hint matches the flow are tried first, then (TCP only) every other
+ * protocol, so HTTP on 8080 or 5000 is still HTTP while NBNS/LLMNR/mDNS
+ * datagrams on their own ports are not taken for DNS.  A direction whose
  * bytes no protocol recognises within APP_PROBE_CAP bytes fails; when both
  * have failed (or one has and the flow ends) the flow is APP_FAILED.
  * For UDP, a datagram on a protocol's port is given to it even when the
@@ -143,11 +143,11 @@ static const struct app_proto *probe_all(const struct flow *f, bool tcp,
 				continue;
 			if (port_hint(ap, f) != (pass == 0))
 				continue;
-			/* Off its ports, only TCP protocols with an unambiguous
-			 * opening are probed.  DNS is recognised on port 53 only,
-			 * as Suricata does: NBNS, LLMNR and mDNS share its wire
-			 * format but are other protocols. */
-			if (pass == 1 && (!tcp || ap->id == APP_DNS))
+			/* UDP protocols are recognised on their ports only, as
+			 * Suricata does: NBNS, LLMNR and mDNS share DNS's wire
+			 * format but are other protocols.  Over TCP every
+			 * protocol is probed on any port. */
+			if (pass == 1 && !tcp)
 				continue;
 			int r = ap->probe(data, len, dir);
 			if (r > 0)
