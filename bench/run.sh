@@ -39,12 +39,16 @@ calc() { awk "BEGIN { print ($*) }"; }
 
 # --- configurations -------------------------------------------------------
 # name | what it measures | command ({pcap} and {log} are substituted)
+ET_ARGS=""
+for f in "$SHARED"/data/et-open-2019/emerging-*.rules; do
+	[ -e "$f" ] && ET_ARGS="$ET_ARGS -S $f"
+done
 CONFIGS=(
 	"readloop|bare pcap_next_ex loop, every byte summed|$READLOOP {pcap}"
-	"mamori|mamori net, 1 thread, EVE on, no rules|$MAMORI net -r {pcap} -l {log} -q"
-	# later sections (enable when the features land):
-	# "rules|built-in rules|$MAMORI net -r {pcap} -l {log} -q -S rules/mamori.rules"
-	# "etopen|ET Open 2019 (18,216 rules)|$MAMORI net -r {pcap} -l {log} -q -S $SHARED/data/et-open-2019"
+	"pipeline|mamori net, 1 thread, EVE on, no rules, no correlation|$MAMORI net -r {pcap} -l {log} -q --no-rules --no-correlation"
+	"builtin|mamori net, built-in rules, no correlation|$MAMORI net -r {pcap} -l {log} -q --no-correlation"
+	"default|mamori net, built-in rules and correlation (the default)|$MAMORI net -r {pcap} -l {log} -q"
+	"etopen|mamori net, ET Open 2019 (-S every emerging-*.rules)|$MAMORI net -r {pcap} -l {log} -q --no-correlation$ET_ARGS"
 	# (commands are split on spaces and not passed through eval: no quotes or globs)
 	# "workers2|2 workers, EVE on|$MAMORI net -r {pcap} -l {log} -q --workers 2"
 )

@@ -57,7 +57,7 @@ void app_config_defaults(struct app_config *cfg)
 	cfg->max_headers = 256;
 	cfg->body_limit = 100 * 1024;
 	cfg->decompress_limit = 1024 * 1024;
-	cfg->decode_bodies = true;
+	cfg->decode_bodies = APP_DECODE_ALL;
 	cfg->max_tx = 1024;
 }
 

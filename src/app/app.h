@@ -70,10 +70,14 @@ struct app_config {
 	size_t decompress_limit;	/* gzip/deflate output cap; default 1 MiB
 					 * (libhtp's compression-bomb-limit) */
 	size_t max_tx;			/* open transactions per flow; default 1024 */
-	bool decode_bodies;		/* decompress bodies; false when no loaded rule
-					 * inspects a body, which saves the inflate
-					 * cost; default true */
+	uint8_t decode_bodies;		/* APP_DECODE_* bits: which bodies to
+					 * decompress; only those a loaded rule
+					 * inspects, which saves the inflate cost;
+					 * default APP_DECODE_ALL */
 };
+#define APP_DECODE_REQUEST	0x01u	/* request bodies (http.request_body) */
+#define APP_DECODE_RESPONSE	0x02u	/* response bodies (file_data) */
+#define APP_DECODE_ALL		0x03u
 void app_config_defaults(struct app_config *cfg);
 
 /*

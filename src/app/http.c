@@ -628,7 +628,8 @@ static void body_data(struct http_state *st, struct http_dir *d,
 		keep = (size_t)(limit - before);
 	if (buf_append_some(&m->body, p, keep) != keep)
 		count(st, HC_NOMEM);
-	if (m->enc != ENC_NONE && st->cfg->decode_bodies)
+	unsigned want = d == &st->d[0] ? APP_DECODE_REQUEST : APP_DECODE_RESPONSE;
+	if (m->enc != ENC_NONE && (st->cfg->decode_bodies & want))
 		z_feed(st, d, m, p, keep);
 }
 

@@ -312,7 +312,7 @@ static int parse_line(struct rm_journal *j, char *line, unsigned lineno,
 				      MAMORI_FORMAT_ERR());
 	if (!strcmp(t, "P")) {
 		struct rm_step *s;
-		long long v, mode;
+		long long v = 0, mode = 0;
 		if (j->complete)
 			BAD("'P' after 'C'");
 		if ((size_t)step != j->n + 1)

@@ -79,12 +79,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct app_config cfg = {
 		.max_line = 16384, .max_headers = 256, .body_limit = 1u << 20,
-		.decompress_limit = 4u << 20, .max_tx = 1024, .decode_bodies = true,
+		.decompress_limit = 4u << 20, .max_tx = 1024, .decode_bodies = APP_DECODE_ALL,
 	};
 	if (opts & 2) {
 		cfg = (struct app_config){.max_line = 64, .max_headers = 4,
 					  .body_limit = 512, .decompress_limit = 4096,
-					  .max_tx = 3, .decode_bodies = true};
+					  .max_tx = 3, .decode_bodies = APP_DECODE_ALL};
 	}
 	void *st = app_http.state_new(&cfg);
 	if (!st)

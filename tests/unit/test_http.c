@@ -30,7 +30,7 @@ static struct app_config cfg_default(void)
 		.body_limit = 1024 * 1024,
 		.decompress_limit = 4 * 1024 * 1024,
 		.max_tx = 1024,
-		.decode_bodies = true,
+		.decode_bodies = APP_DECODE_ALL,
 	};
 	return c;
 }

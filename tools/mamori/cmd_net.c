@@ -205,7 +205,7 @@ static int load_detection(const char **sfiles, size_t nsfiles, const char **xfil
 	char dir[4096], builtin[4200], cls[4200];
 	/* Inflating HTTP bodies is the largest cost of the pipeline; do it
 	 * only when a loaded rule inspects a decoded body. */
-	cfg->app.decode_bodies = false;
+	cfg->app.decode_bodies = 0;
 	rules_dir_of(rules_dir_opt, dir, sizeof(dir));
 	snprintf(builtin, sizeof(builtin), "%s/mamori.rules", dir);
 	snprintf(cls, sizeof(cls), "%s/classification.config", dir);
@@ -280,11 +280,12 @@ static int load_detection(const char **sfiles, size_t nsfiles, const char **xfil
 			fprintf(stderr, "mamori net: warning: ... %zu more rejected rules\n",
 				rs->nrejects - 50);
 	}
-	for (size_t i = 0; i < rs->n && !cfg->app.decode_bodies; i++) {
+	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = rs->rules[i];
-		if (r->lists[RULE_LIST_BUF + APP_BUF_HTTP_REQUEST_BODY].n ||
-		    r->lists[RULE_LIST_BUF + APP_BUF_HTTP_RESPONSE_BODY].n)
-			cfg->app.decode_bodies = true;
+		if (r->lists[RULE_LIST_BUF + APP_BUF_HTTP_REQUEST_BODY].n)
+			cfg->app.decode_bodies = (uint8_t)(cfg->app.decode_bodies | APP_DECODE_REQUEST);
+		if (r->lists[RULE_LIST_BUF + APP_BUF_HTTP_RESPONSE_BODY].n)
+			cfg->app.decode_bodies = (uint8_t)(cfg->app.decode_bodies | APP_DECODE_RESPONSE);
 	}
 	memset(&d, 0, sizeof(d));
 	struct detect_config dc;
@@ -562,7 +563,7 @@ int cmd_net(int argc, char **argv)
 		goto out;
 	}
 	if (no_rules)
-		cfg.app.decode_bodies = false;
+		cfg.app.decode_bodies = 0;
 	else if (load_detection(sfiles, nsfiles, xfiles, nxfiles, rules_dir,
 				quiet || json, &mc, &rs, &de, &cfg) != 0)
 		goto out;
