@@ -12,7 +12,7 @@
 #include "mamori/mamori.h"
 #include "util/jw.h"
 
-static void put(struct jw *w, const void *p, size_t n)
+static inline void put(struct jw *w, const void *p, size_t n)
 {
 	struct buf *b = w->out;
 	/* Fast path: room already there (the line buffer is reused, so after
@@ -30,8 +30,14 @@ static void put(struct jw *w, const void *p, size_t n)
 		w->err = rc;
 }
 
-static void putc1(struct jw *w, char c)
+static inline void putc1(struct jw *w, char c)
 {
+	struct buf *b = w->out;
+	if (b->alloc && b->len + 1 < b->alloc && b->len < b->max) {
+		b->p[b->len++] = (uint8_t)c;
+		b->p[b->len] = 0;
+		return;
+	}
 	put(w, &c, 1);
 }
 
@@ -149,8 +155,25 @@ static void member(struct jw *w, const char *key)
 		w->first[w->depth] = false;
 	}
 	if (key) {
-		put_string(w, (const uint8_t *)key, strlen(key));
-		putc1(w, ':');
+		/* Keys are short and almost always plain ASCII (most come from
+		 * the program; a few, like rule metadata keys, from content):
+		 * copy them with their quotes and colon in one piece unless a
+		 * byte needs escaping. */
+		size_t n = strlen(key);
+		char tmp[64];
+		uint8_t cls = 0;
+		for (size_t i = 0; i < n && n + 3 <= sizeof(tmp); i++)
+			cls |= byte_class((uint8_t)key[i]);
+		if (n + 3 <= sizeof(tmp) && cls == 0) {
+			tmp[0] = '"';
+			memcpy(tmp + 1, key, n);
+			tmp[n + 1] = '"';
+			tmp[n + 2] = ':';
+			put(w, tmp, n + 3);
+		} else {
+			put_string(w, (const uint8_t *)key, n);
+			putc1(w, ':');
+		}
 	}
 }
 
