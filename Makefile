@@ -17,7 +17,7 @@ TOOLS := cmake:cmake gcc:gcc pkg-config:pkg-config clang:clang \
 	hivexregedit:libwin-hivex-perl hivexsh:libhivex-bin x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 \
 	x86_64-w64-mingw32-windres:binutils-mingw-w64-x86-64 jq:jq \
 	mkfs.vfat:dosfstools mcopy:mtools yara:yara python3:python3
-EXTRA_PKGS := libclang-rt-14-dev
+EXTRA_PKGS := libclang-rt-14-dev python3-yaml
 
 .PHONY: all deps build run test bench fuzz compat-report clean
 

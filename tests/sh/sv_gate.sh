@@ -9,12 +9,20 @@ set -u
 SV=${SHARED:-$SRCDIR/../shared}/data/suricata-verify/tests
 PASS=$SRCDIR/tests/compat/sv-pass.txt
 [ -d "$SV" ] || { echo "skip: no suricata-verify checkout at $SV"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
-python3 -c 'import yaml' 2>/dev/null || { echo "skip: python3-yaml not installed"; exit 77; }
+# The Python on PATH may be a private one without PyYAML; Debian's has it
+# (python3-yaml, installed by the Makefile).
+PY=
+for p in python3 /usr/bin/python3; do
+	if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import yaml' 2>/dev/null; then
+		PY=$p
+		break
+	fi
+done
+[ -n "$PY" ] || { echo "skip: no python3 with PyYAML (apt-get install python3-yaml)"; exit 77; }
 [ -s "$PASS" ] || { echo "skip: $PASS is empty"; exit 77; }
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/mamori-sv.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
-python3 "$SRCDIR/tests/compat/sv_run.py" --mamori "$MAMORI" --tests "$SV" \
+$PY "$SRCDIR/tests/compat/sv_run.py" --mamori "$MAMORI" --tests "$SV" \
 	--only "$PASS" --gate "$PASS" --out "$OUT" -j2 >"$OUT.log" 2>&1
 rc=$?
 tail -n 1 "$OUT.log"
