@@ -15,7 +15,7 @@ PKG_MODULES := libpcap:libpcap-dev libhs:libhyperscan-dev libpcre2-8:libpcre2-de
 TOOLS := cmake:cmake gcc:gcc pkg-config:pkg-config clang:clang \
 	tshark:tshark tcpreplay:tcpreplay tcpdump:tcpdump ip:iproute2 xz:xz-utils \
 	hivexregedit:libwin-hivex-perl hivexsh:libhivex-bin x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 \
-	x86_64-w64-mingw32-windres:binutils-mingw-w64-x86-64 jq:jq \
+	x86_64-w64-mingw32-windres:binutils-mingw-w64-x86-64 jq:jq bc:bc openssl:openssl \
 	mkfs.vfat:dosfstools mcopy:mtools yara:yara python3:python3
 EXTRA_PKGS := libclang-rt-14-dev python3-yaml
 
