@@ -683,7 +683,7 @@ static size_t smtp_lines(struct smtp_state *st, int dir, const uint8_t *data,
 				size_t take = cur_len(&c);
 				if (st->bdat_left < take)
 					take = (size_t)st->bdat_left;
-				const uint8_t *p;
+				const uint8_t *p = c.p;
 				(void)cur_bytes(&c, take, &p);
 				if (st->cur)
 					smtp_body_add(st, st->cur, p, take);
@@ -723,7 +723,7 @@ static size_t smtp_lines(struct smtp_state *st, int dir, const uint8_t *data,
 			if (!data_mode)
 				st->discard[dir] = true;
 		}
-		const uint8_t *p;
+		const uint8_t *p = c.p;	/* cur_bytes cannot fail: n <= cur_len */
 		(void)cur_bytes(&c, n, &p);
 		if (data_mode) {
 			smtp_data_line(st, p, n, eol, ts);

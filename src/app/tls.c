@@ -627,8 +627,9 @@ static void tls_time(char *dst, size_t cap, const ASN1_TIME *t)
 	dst[0] = '\0';
 	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
 		return;
-	snprintf(dst, cap, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* strftime bounds every field, unlike "%04d" on a struct tm. */
+	if (strftime(dst, cap, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		dst[0] = '\0';
 }
 
 /* The serial's DER content octets (leading 00 kept), as Suricata prints. */

@@ -471,9 +471,9 @@ static int decode_ipv4(struct decoder *d, struct packet *p, struct cursor *c)
 	p->l3 = c->p;
 	p->l3_len = tot;
 
-	struct cursor opts, pay;
-	cur_at(c, IPV4_HLEN, hlen - IPV4_HLEN, &opts);
-	cur_at(c, hlen, tot - hlen, &pay);
+	struct cursor opts = {c->p, 0}, pay = {c->p, 0};
+	(void)cur_at(c, IPV4_HLEN, hlen - IPV4_HLEN, &opts);	/* hlen, tot checked */
+	(void)cur_at(c, hlen, tot - hlen, &pay);
 	if (hlen > IPV4_HLEN)
 		decode_ipv4_options(d, &opts);
 	if (d->cfg.checksum_validate &&
@@ -547,8 +547,8 @@ static int decode_ipv6(struct decoder *d, struct packet *p, struct cursor *c)
 	p->l3 = c->p;
 	p->l3_len = IPV6_HLEN + (uint32_t)plen;
 
-	struct cursor pay;
-	cur_at(c, IPV6_HLEN, plen, &pay);
+	struct cursor pay = {c->p, 0};
+	(void)cur_at(c, IPV6_HLEN, plen, &pay);	/* plen checked above */
 	uint32_t nh_off = 6;	/* where the byte naming the next header is */
 	unsigned count = 0;
 	while (ipv6_is_ext[nh]) {

@@ -798,7 +798,9 @@ static bool conficker_netsvcs(const char *dll_norm)
 	char stem[64];
 	if (!directly_in(dll_norm, "c:\\windows\\system32\\"))
 		return false;
-	snprintf(stem, sizeof(stem), "%s", base);
+	if (strlen(base) >= sizeof(stem))
+		return false;	/* no random Conficker name is that long */
+	memcpy(stem, base, strlen(base) + 1);
 	char *dot = strrchr(stem, '.');
 	if (dot)
 		*dot = 0;

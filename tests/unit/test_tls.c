@@ -215,7 +215,7 @@ static void load_x509_txt(const char *name, struct x509_txt *x)
 		} else if (!strcmp(line, "issuer")) {
 			snprintf(x->issuer, sizeof(x->issuer), "%s", v);
 		} else if (!strcmp(line, "serial")) {
-			char hex[128];
+			char hex[600];
 			bool pad = strlen(v) % 2 || strchr("89ABCDEF", v[0]);
 			snprintf(hex, sizeof(hex), "%s%s",
 				 pad ? (strlen(v) % 2 ? "0" : "00") : "", v);
