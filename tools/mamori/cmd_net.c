@@ -587,6 +587,10 @@ int cmd_net(int argc, char **argv)
 			goto out;
 		}
 		live_cap = cap;
+		/* Said once the capture is active, so a caller (or a test) knows
+		 * from when on packets are seen. */
+		if (!quiet)
+			fprintf(stderr, "mamori net: capturing on %s\n", iface);
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_signal;
