@@ -106,4 +106,32 @@ static size_t pcap_segs_dir(const struct pcap_segs *s, int dir, uint8_t **out)
 	return o;
 }
 
+/*
+ * An app_logger that writes a parser's EVE records into a buffer
+ * ({"event_type":...,<object>}), for tests comparing the JSON text.
+ * Needs app/app.h, util/jw.h and cmocka before this header.
+ */
+struct tlog {
+	struct app_logger lg;
+	struct buf out;
+	struct jw w;
+};
+
+static struct jw *tl_begin(struct app_logger *lg, const char *type, uint64_t ts)
+{
+	struct tlog *t = (struct tlog *)lg;
+	(void)ts;
+	jw_init(&t->w, &t->out);
+	jw_open_obj(&t->w, NULL);
+	jw_str(&t->w, "event_type", type);
+	return &t->w;
+}
+
+static void tl_end(struct app_logger *lg)
+{
+	struct tlog *t = (struct tlog *)lg;
+	jw_close_obj(&t->w);
+	assert_int_equal(jw_error(&t->w), 0);
+}
+
 #endif

@@ -89,29 +89,6 @@ static void feed_pcap(struct sess *s, const char *name, uint16_t port)
 	assert_false(s->error);
 }
 
-struct tlog {
-	struct app_logger lg;
-	struct buf out;
-	struct jw w;
-};
-
-static struct jw *tl_begin(struct app_logger *lg, const char *type, uint64_t ts)
-{
-	struct tlog *t = (struct tlog *)lg;
-	(void)ts;
-	jw_init(&t->w, &t->out);
-	jw_open_obj(&t->w, NULL);
-	jw_str(&t->w, "event_type", type);
-	return &t->w;
-}
-
-static void tl_end(struct app_logger *lg)
-{
-	struct tlog *t = (struct tlog *)lg;
-	jw_close_obj(&t->w);
-	assert_int_equal(jw_error(&t->w), 0);
-}
-
 static const char *log_of(const struct ssh_tx *tx)
 {
 	static char text[16384];
